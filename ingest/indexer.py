@@ -1,0 +1,227 @@
+"""Keep the index in step with a folder of documents, incrementally and safely under kill -9.
+
+Per document: if the chunks in the index carry this file's hash and are all there, nothing is done.
+Otherwise the document is loaded, split and embedded, all its new chunks are written in one upsert,
+and only then are its old chunks deleted. A run killed anywhere leaves, for some documents, a
+missing, partial or doubled version, which the next run sees (hash or count differ) and rewrites.
+Readers keep only the newest version of each source they retrieve (see `newest_versions`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import logging
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ingest.loaders import LOADERS, SIDECAR_SUFFIX, LoadError, load_file, sidecar_path
+from ingest.settings import IndexSettings
+from ingest.splitting import Piece, make_splitter, split_document
+from ingest.store import Chunk, ChunkStore, IndexProblem
+
+log = logging.getLogger(__name__)
+
+PIPELINE_VERSION = "1"  # bump when loading or splitting changes, so every document is re-indexed
+
+
+class IndexBusy(IndexProblem):
+    """Another re-index holds the index."""
+
+
+@dataclass
+class Failure:
+    """A document that could not be indexed, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class IndexReport:
+    """What a run did; the JSON summary of `python -m ingest --json`."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: int = 0
+    failures: list[Failure] = field(default_factory=list)
+    chunks_written: int = 0
+    total_documents: int = 0
+    total_chunks: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        """Return the report as plain data."""
+        return asdict(self)
+
+
+@dataclass
+class _File:
+    source: str
+    path: Path
+
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+@contextmanager
+def writer_lock(settings: IndexSettings) -> Iterator[None]:
+    """Hold the one-writer lock for the index, or raise IndexBusy."""
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.index_dir / "ingest.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise IndexBusy("a re-index is already running; try again when it has finished") from exc
+        yield
+
+
+def _scan(settings: IndexSettings, report: IndexReport) -> list[_File]:
+    """List the documents to index; symlinks leading out of the folder are reported, not followed."""
+    root = settings.docs_dir.resolve()
+    if not root.is_dir():
+        raise IndexProblem(f"the documents folder {settings.docs_dir} does not exist")
+    files: list[_File] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith(SIDECAR_SUFFIX):
+                continue
+            path = Path(dirpath) / name
+            source = path.relative_to(root).as_posix()
+            if path.is_symlink() and not path.resolve().is_relative_to(root):
+                report.failures.append(Failure(source, "it is a link to a file outside the documents folder"))
+                continue
+            files.append(_File(source, path))
+    agenda = settings.agenda_file
+    if agenda is not None and agenda.is_file() and not agenda.resolve().is_relative_to(root):
+        files.append(_File(agenda.name, agenda))
+    return files
+
+
+def _file_hash(settings: IndexSettings, data: bytes, path: Path) -> str:
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}:{settings.chunk_size}:{settings.chunk_overlap}\n".encode())
+    digest.update(data)
+    sidecar = sidecar_path(path)
+    if sidecar.is_file():
+        digest.update(sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+def chunk_id(source: str, start: int, text: str) -> str:
+    """Return a chunk's id, derived from its source, position and content."""
+    return hashlib.sha256(f"{source}\x00{start}\x00{text}".encode()).hexdigest()[:40]
+
+
+def _make_chunks(source: str, path: Path, doc_hash: str, pieces: list[Piece], document, now: str) -> list[Chunk]:
+    chunks = []
+    for number, piece in enumerate(pieces):
+        meta = {
+            "source": source, "title": document.title, "file_type": path.suffix.lower().lstrip("."),
+            "start_index": piece.start, "chunk_index": number, "chunk_count": len(pieces),
+            "doc_hash": doc_hash, "content_hash": hashlib.sha256(piece.text.encode()).hexdigest()[:16],
+            "indexed_at": now,
+        }
+        optional = {"url": document.url, "published": document.published, "page": piece.page,
+                    "section": piece.heading}
+        meta.update({k: v for k, v in optional.items() if v is not None})
+        chunks.append(Chunk(chunk_id(source, piece.start, piece.text), piece.text, meta))
+    return chunks
+
+
+def _indexed_state(store: ChunkStore) -> dict[str, dict[str, list]]:
+    """Map each indexed source to {doc_hash: [(chunk id, chunk_count), ...]}."""
+    state: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for chunk in store.iter_chunks(with_text=False):
+        m = chunk.metadata
+        state[chunk.source][m.get("doc_hash", "")].append((chunk.id, m.get("chunk_count", -1)))
+    return state
+
+
+def _is_current(versions: dict[str, list], doc_hash: str) -> bool:
+    rows = versions.get(doc_hash, [])
+    return len(versions) == 1 and bool(rows) and all(count == len(rows) for _, count in rows)
+
+
+def _index_one(settings, store: ChunkStore, item: _File, versions, splitter, report: IndexReport) -> None:
+    size = item.path.stat().st_size
+    if size > settings.max_file_mb * 2**20:
+        raise LoadError(f"the file is {size / 2**20:.1f} MB, over the {settings.max_file_mb:g} MB limit "
+                        f"(MISSIONBOT_MAX_FILE_MB)")
+    data = item.path.read_bytes()
+    doc_hash = _file_hash(settings, data, item.path)
+    if _is_current(versions, doc_hash):
+        report.unchanged += 1
+        return
+    document = load_file(item.path, data)
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    chunks = _make_chunks(item.source, item.path, doc_hash, split_document(document, splitter), document, now)
+    vectors = store.embeddings.embed_documents([c.text for c in chunks])
+    store.upsert(chunks, vectors)
+    keep = {c.id for c in chunks}
+    store.delete([cid for rows in versions.values() for cid, _ in rows if cid not in keep])
+    store.bump_revision()
+    report.chunks_written += len(chunks)
+    if versions:
+        report.updated += 1
+    else:
+        report.added += 1
+
+
+def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
+               progress: ProgressFn | None = None) -> IndexReport:
+    """Bring the index in step with the documents folder and return what was done."""
+    started = time.perf_counter()
+    report = IndexReport()
+    with writer_lock(settings):
+        if full:
+            store.drop()
+        store.collection(create=True)
+        state = _indexed_state(store)
+        files = _scan(settings, report)
+        splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+        for done, item in enumerate(files, start=1):
+            try:
+                _index_one(settings, store, item, state.get(item.source, {}), splitter, report)
+            except (LoadError, OSError) as exc:
+                # What was indexed for this file before stays: a bad upload must not erase good text.
+                log.warning("could not index %s: %s", item.source, exc)
+                report.failures.append(Failure(item.source, str(exc)))
+            if progress:
+                progress(done, len(files), item.source)
+        _remove_missing(store, state, {f.source for f in files} | {f.path for f in report.failures}, report)
+        report.failed = len(report.failures)
+        report.total_chunks = store.count()
+        report.total_documents = len(_indexed_state(store))
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _remove_missing(store: ChunkStore, state, present: set[str], report: IndexReport) -> None:
+    gone = [source for source in state if source not in present]
+    for source in gone:
+        store.delete([cid for rows in state[source].values() for cid, _ in rows])
+        report.removed += 1
+    if gone:
+        store.bump_revision()
+
+
+def newest_versions(chunks: list[Chunk]) -> list[Chunk]:
+    """Drop chunks of any source's older version, so a reader never sees a document twice."""
+    newest: dict[str, tuple[str, str]] = {}
+    for chunk in chunks:
+        key = (chunk.metadata.get("indexed_at", ""), chunk.metadata.get("doc_hash", ""))
+        if key > newest.get(chunk.source, ("", "")):
+            newest[chunk.source] = key
+    return [c for c in chunks if c.metadata.get("doc_hash", "") == newest[c.source][1]]
+
+
+SUPPORTED_SUFFIXES = sorted(LOADERS)

@@ -1,0 +1,288 @@
+"""Turn files (txt, md, html, pdf, docx, yaml) into text with the metadata needed to cite it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+SIDECAR_SUFFIX = ".meta.yaml"
+MAX_DOCX_UNPACKED = 100 * 1024 * 1024  # a docx is a zip: refuse archives that would inflate past this
+
+
+class LoadError(Exception):
+    """A file could not be turned into text; the message says why, for the person who owns it."""
+
+
+@dataclass
+class Segment:
+    """A span of the extracted text that chunks never cross: a page or a section."""
+
+    start: int
+    end: int
+    page: int | None = None
+    heading: str | None = None
+
+
+@dataclass
+class LoadedDocument:
+    """The extracted text of one file and what a citation needs to point at it."""
+
+    text: str
+    title: str
+    url: str | None = None
+    published: str | None = None
+    segments: list[Segment] = field(default_factory=list)
+
+
+def _as_text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise LoadError("the file is not UTF-8 or Windows-1252 text")
+
+
+def _heading_segments(text: str, headings: list[tuple[int, str]], page: int | None = None) -> list[Segment]:
+    """Cut text into sections at the given (offset, heading) marks."""
+    marks: list[tuple[int, str | None]] = list(headings)
+    if not marks or marks[0][0] > 0:
+        marks.insert(0, (0, None))
+    segments = []
+    for i, (start, heading) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        if text[start:end].strip():
+            segments.append(Segment(start, end, page, heading))
+    return segments
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def _front_matter(text: str) -> tuple[dict, str]:
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"the YAML front matter is invalid: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise LoadError("the front matter is not a YAML mapping")
+    return meta, text[match.end():]
+
+
+def load_markdown(data: bytes) -> LoadedDocument:
+    """Load Markdown with optional YAML front matter; sections follow the headings."""
+    meta, body = _front_matter(_decode(data))
+    headings = [(m.start(), m.group(2).strip()) for m in _MD_HEADING.finditer(body)]
+    title = _as_text(meta.get("title")) or (headings[0][1] if headings else None)
+    return LoadedDocument(body, title or "", _as_text(meta.get("url")), _as_text(meta.get("published")),
+                          _heading_segments(body, headings))
+
+
+def load_text(data: bytes) -> LoadedDocument:
+    """Load plain text; a short first line is taken as the title."""
+    text = _decode(data)
+    first = text.strip().split("\n", 1)[0].strip()
+    return LoadedDocument(text, first if 0 < len(first) <= 150 else "", segments=_heading_segments(text, []))
+
+
+_DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe"]
+_BLOCK_TAGS = ["p", "div", "li", "pre", "tr", "dt", "dd", "blockquote", "section", "article", "table",
+               "ul", "ol", "dl", "br", "figcaption", "caption"]
+_HEADING_MARK = "\x00H\x00"
+
+
+def load_html(data: bytes) -> LoadedDocument:
+    """Load the main text of an HTML page, leaving out navigation, scripts and page chrome."""
+    from bs4 import BeautifulSoup, NavigableString
+
+    soup = BeautifulSoup(data, "lxml")
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in soup.select('[role="navigation"], [role="banner"], [role="contentinfo"], .sphinxsidebar, '
+                           '.related, a.headerlink, [aria-hidden="true"]'):
+        tag.decompose()
+    main = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
+    for heading in main.find_all(["h1", "h2", "h3", "h4"]):
+        heading.replace_with(NavigableString(f"\n\n{_HEADING_MARK}{heading.get_text(' ', strip=True)}\n\n"))
+    for block in main.find_all(_BLOCK_TAGS):
+        block.insert_before(NavigableString("\n"))
+        block.insert_after(NavigableString("\n"))
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in main.get_text().split("\n")]
+    text, headings = "", []
+    for line in "\n".join(lines).split("\n\n"):
+        line = line.strip("\n")
+        if not line.strip():
+            continue
+        if line.startswith(_HEADING_MARK):
+            line = line[len(_HEADING_MARK):]
+            headings.append((len(text), line))
+        text += line + "\n\n"
+    if not title and headings:
+        title = headings[0][1]
+    return LoadedDocument(text, title, segments=_heading_segments(text, headings))
+
+
+def load_pdf(data: bytes) -> LoadedDocument:
+    """Load a PDF page by page, keeping page numbers."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("the PDF is encrypted with a password")
+        pages = [page.extract_text() or "" for page in reader.pages]
+        title = _as_text(reader.metadata.title) if reader.metadata else None
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise LoadError(f"the PDF is damaged or unreadable ({type(exc).__name__}: {exc})") from exc
+    except Exception as exc:  # pypdf raises many internal types on malformed input
+        raise LoadError(f"the PDF could not be read ({type(exc).__name__})") from exc
+    text, segments = "", []
+    for number, page_text in enumerate(pages, start=1):
+        page_text = page_text.strip()
+        if page_text:
+            segments.append(Segment(len(text), len(text) + len(page_text), page=number))
+            text += page_text + "\n\n"
+    return LoadedDocument(text, title or "", segments=segments)
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise LoadError("the file is not a valid .docx (not a zip archive)") from exc
+    if unpacked > MAX_DOCX_UNPACKED:
+        raise LoadError(f"the .docx would unpack to {unpacked // 2**20} MB, more than a document should")
+
+
+def load_docx(data: bytes) -> LoadedDocument:
+    """Load a Word document's paragraphs and tables; Heading styles start sections."""
+    import docx
+
+    _check_zip(data)
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors on bad packages
+        raise LoadError(f"the .docx is damaged or not a Word document ({type(exc).__name__})") from exc
+    text, headings = "", []
+    for paragraph in document.paragraphs:
+        line = paragraph.text.strip()
+        if not line:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if style.lower().startswith(("heading", "title")):
+            headings.append((len(text), line))
+        text += line + "\n\n"
+    for table in document.tables:
+        for row in table.rows:
+            cells = [cell.text.strip() for cell in row.cells if cell.text.strip()]
+            if cells:
+                text += " | ".join(dict.fromkeys(cells)) + "\n"
+        text += "\n"
+    title = document.core_properties.title or (headings[0][1] if headings else "")
+    return LoadedDocument(text, title, segments=_heading_segments(text, headings))
+
+
+def _render_yaml_value(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_render_yaml_value(v) for v in value)
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value).strip()
+
+
+def load_yaml(data: bytes) -> LoadedDocument:
+    """Render a YAML file of `title` and `entries` as readable text, one section per entry."""
+    try:
+        content = yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        raise LoadError(f"the YAML is invalid: {exc}") from exc
+    if not isinstance(content, dict) or not isinstance(content.get("entries"), list):
+        raise LoadError("a YAML document needs a mapping with an `entries` list")
+    text, headings = "", []
+    for entry in content["entries"]:
+        if not isinstance(entry, dict):
+            continue
+        heading = str(entry.get("title") or entry.get("name") or "")
+        headings.append((len(text), heading))
+        lines = [f"{heading}."] if heading else []
+        for key, value in entry.items():
+            if key in ("title", "name", "id") or value in (None, "", []):
+                continue
+            rendered = _render_yaml_value(value).rstrip(".")
+            lines.append(f"{key.replace('_', ' ').capitalize()}: {rendered}.")
+        text += "\n".join(lines) + "\n\n"
+    return LoadedDocument(text, str(content.get("title") or ""), _as_text(content.get("url")),
+                          _as_text(content.get("published")), _heading_segments(text, headings))
+
+
+LOADERS: dict[str, Callable[[bytes], LoadedDocument]] = {
+    ".txt": load_text,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".html": load_html,
+    ".htm": load_html,
+    ".pdf": load_pdf,
+    ".docx": load_docx,
+    ".yaml": load_yaml,
+    ".yml": load_yaml,
+}
+
+
+def sidecar_path(path: Path) -> Path:
+    """Return where the optional metadata sidecar of a file lives."""
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path) -> dict:
+    """Read a file's sidecar metadata (title, url, published), or an empty dict."""
+    sidecar = sidecar_path(path)
+    if not sidecar.is_file():
+        return {}
+    try:
+        meta = yaml.safe_load(sidecar.read_bytes()) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"its metadata file {sidecar.name} is invalid YAML: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise LoadError(f"its metadata file {sidecar.name} is not a YAML mapping")
+    return meta
+
+
+def load_file(path: Path, data: bytes) -> LoadedDocument:
+    """Load one file's bytes by its extension, apply its sidecar metadata, and check it has text."""
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoadError(f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(LOADERS))}")
+    if not data.strip():
+        raise LoadError("the file is empty")
+    document = loader(data)
+    if not document.text.strip():
+        raise LoadError("no text could be extracted (a scanned PDF or an image-only document?)")
+    meta = read_sidecar(path)
+    document.title = _as_text(meta.get("title")) or document.title or path.stem.replace("-", " ").replace("_", " ")
+    document.url = _as_text(meta.get("url")) or document.url
+    document.published = _as_text(meta.get("published")) or document.published
+    return document
