@@ -170,6 +170,7 @@ def _index_one(settings, store: ChunkStore, item: _File, versions, splitter, rep
     store.delete([cid for rows in versions.values() for cid, _ in rows if cid not in keep])
     store.bump_revision()
     report.chunks_written += len(chunks)
+    log.info("indexed %s: %d chunks", item.source, len(chunks))
     if versions:
         report.updated += 1
     else:

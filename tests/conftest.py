@@ -1,0 +1,92 @@
+"""Shared fixtures: isolated settings, a deterministic fake embedding, a real Chroma server."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from ingest import ChunkStore, IndexSettings
+from ingest.store import describe_location, make_client
+
+REPO = Path(__file__).resolve().parents[1]
+ANNOUNCEMENT = REPO / "data" / "documents" / "us-cluster-mission-to-the-eu-2018.txt"
+
+
+class FakeEmbeddings(Embeddings):
+    """Deterministic bag-of-words vectors: cheap, offline, and similar texts get similar vectors."""
+
+    dimension = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.texts_embedded = 0
+
+    def _vector(self, text: str) -> list[float]:
+        v = np.zeros(self.dimension)
+        for word in text.lower().split():
+            v[int(hashlib.md5(word.strip(".,;:!?").encode()).hexdigest(), 16) % self.dimension] += 1
+        norm = np.linalg.norm(v)
+        return (v / norm if norm else v + 1 / np.sqrt(self.dimension)).tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.calls += 1
+        self.texts_embedded += len(texts)
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._vector(text)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> IndexSettings:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    return IndexSettings(docs_dir=docs, index_dir=tmp_path / "index", agenda_file=None, _env_file=None)
+
+
+def fake_store(settings: IndexSettings, embeddings: Embeddings | None = None, name: str = "fake") -> ChunkStore:
+    """Open the settings' index with a fake embedding model."""
+    embeddings = embeddings or FakeEmbeddings()
+    return ChunkStore(make_client(settings), settings.collection, embeddings, name, 64,
+                      describe_location(settings))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """Start a real `chroma run` on a free loopback port for the session; yield (host, port)."""
+    path = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
+    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("chroma run did not answer its heartbeat within 30 s")
+    yield "127.0.0.1", port
+    proc.terminate()
+    proc.wait(10)

@@ -1,0 +1,144 @@
+"""Incremental indexing: unchanged, changed, deleted, full, bad input, model mismatch, readers."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from ingest import IndexModelMismatch, IndexSettings, newest_versions, sync_index
+from tests.conftest import ANNOUNCEMENT, FakeEmbeddings, fake_store
+
+
+def write(settings: IndexSettings, name: str, text: str) -> Path:
+    path = settings.docs_dir / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def texts_of(store, source: str) -> list[str]:
+    return [c.text for c in store.iter_chunks() if c.source == source]
+
+
+def test_first_run_indexes_with_citable_metadata(settings):
+    (settings.docs_dir / ANNOUNCEMENT.name).write_bytes(ANNOUNCEMENT.read_bytes())
+    (settings.docs_dir / (ANNOUNCEMENT.name + ".meta.yaml")).write_text("title: The announcement\nurl: https://e.org/a\n")
+    store = fake_store(settings)
+    report = sync_index(settings, store)
+    assert (report.added, report.failed, report.total_documents) == (1, 0, 1)
+    assert report.chunks_written == report.total_chunks > 3
+    text = ANNOUNCEMENT.read_text()
+    for chunk in store.iter_chunks():
+        m = chunk.metadata
+        assert m["source"] == ANNOUNCEMENT.name and m["title"] == "The announcement" and m["url"] == "https://e.org/a"
+        assert text[m["start_index"] : m["start_index"] + len(chunk.text)] == chunk.text
+        assert {"chunk_index", "chunk_count", "doc_hash", "content_hash", "indexed_at"} <= m.keys()
+
+
+def test_unchanged_rerun_embeds_nothing_and_changes_nothing(settings):
+    write(settings, "a.md", "# A\n\nThe roundtable was in Copenhagen.\n")
+    write(settings, "b.txt", "The visits went to Belgium and Sweden.")
+    embeddings = FakeEmbeddings()
+    store = fake_store(settings, embeddings)
+    sync_index(settings, store)
+    before = {c.id: c.metadata for c in store.iter_chunks()}
+    calls, revision = embeddings.calls, store.revision()
+    report = sync_index(settings, store)
+    assert (report.unchanged, report.added, report.updated, report.chunks_written) == (2, 0, 0, 0)
+    assert embeddings.calls == calls and store.revision() == revision
+    assert {c.id: c.metadata for c in store.iter_chunks()} == before
+
+
+def test_changed_document_is_replaced_and_deleted_one_removed(settings):
+    write(settings, "a.txt", "Old text about Denmark.")
+    gone = write(settings, "b.txt", "A document that will be deleted.")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    write(settings, "a.txt", "New text about the Netherlands.")
+    gone.unlink()
+    report = sync_index(settings, store)
+    assert (report.updated, report.removed, report.total_documents) == (1, 1, 1)
+    assert texts_of(store, "a.txt") == ["New text about the Netherlands."]
+    assert texts_of(store, "b.txt") == []
+
+
+def test_full_rebuild_starts_from_scratch(settings):
+    write(settings, "a.txt", "Text about imec.")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    report = sync_index(settings, store, full=True)
+    assert (report.added, report.unchanged, report.total_chunks) == (1, 0, 1)
+
+
+def test_bad_files_are_reported_and_others_still_indexed(settings):
+    write(settings, "good.txt", "The delegation had 12 members.")
+    (settings.docs_dir / "empty.txt").write_text("")
+    (settings.docs_dir / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    (settings.docs_dir / "image.png").write_bytes(b"\x89PNG....")
+    settings.max_file_mb = 0.001
+    write(settings, "huge.txt", "x " * 2000)
+    report = sync_index(settings, fake_store(settings))
+    reasons = {f.path: f.reason for f in report.failures}
+    assert report.added == 1 and report.failed == 4
+    assert "empty" in reasons["empty.txt"] and "PDF" in reasons["broken.pdf"]
+    assert "unsupported" in reasons["image.png"] and "MB limit" in reasons["huge.txt"]
+
+
+def test_a_file_that_breaks_keeps_its_indexed_chunks(settings):
+    good = settings.docs_dir / "report.pdf"
+    from tests.ingest.test_loaders import make_pdf
+
+    good.write_bytes(make_pdf(["EnergyVille is in Genk."]))
+    store = fake_store(settings)
+    sync_index(settings, store)
+    good.write_bytes(b"%PDF-1.4 truncated upload")
+    report = sync_index(settings, store)
+    assert report.failed == 1 and report.removed == 0
+    assert texts_of(store, "report.pdf") == ["EnergyVille is in Genk."]
+
+
+def test_symlink_out_of_the_folder_is_not_followed(settings, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password=hunter2")
+    os.symlink(secret, settings.docs_dir / "link.txt")
+    store = fake_store(settings)
+    report = sync_index(settings, store)
+    assert report.failures[0].path == "link.txt" and "outside" in report.failures[0].reason
+    assert not any("hunter2" in c.text for c in store.iter_chunks())
+
+
+def test_opening_an_index_built_with_another_model_says_to_rebuild(settings):
+    write(settings, "a.txt", "Text.")
+    sync_index(settings, fake_store(settings, name="model-a"))
+    other = fake_store(settings, name="model-b")
+    with pytest.raises(IndexModelMismatch, match="full re-index"):
+        sync_index(settings, other)
+    assert sync_index(settings, fake_store(settings, name="model-b"), full=True).added == 1
+
+
+def test_reader_never_sees_a_document_twice_during_reindex(settings):
+    versions = [" ".join(f"Version {v} sentence {i} about clusters." for i in range(40)) for v in "AB"]
+    write(settings, "doc.txt", versions[0])
+    settings.chunk_size = 200
+    store = fake_store(settings)
+    sync_index(settings, store)
+    seen_mixed, stop = [], threading.Event()
+
+    def reader():
+        query = store.embeddings.embed_query("sentence about clusters")
+        while not stop.is_set():
+            chunks = newest_versions([c for c, _ in store.query(query, 60)])
+            if len({c.text.split()[1] for c in chunks}) > 1:
+                seen_mixed.append([c.text[:12] for c in chunks])
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    for round_ in range(6):
+        write(settings, "doc.txt", versions[(round_ + 1) % 2])
+        sync_index(settings, store)
+    stop.set()
+    thread.join()
+    assert not seen_mixed
