@@ -28,7 +28,7 @@ from ingest.store import Chunk, ChunkStore, IndexProblem
 
 log = logging.getLogger(__name__)
 
-PIPELINE_VERSION = "1"  # bump when loading or splitting changes, so every document is re-indexed
+PIPELINE_VERSION = "2"  # bump when loading or splitting changes, so every document is re-indexed
 
 
 class IndexBusy(IndexProblem):

@@ -233,7 +233,10 @@ def load_yaml(data: bytes) -> LoadedDocument:
             if key in ("title", "name", "id") or value in (None, "", []):
                 continue
             rendered = _render_yaml_value(value).rstrip(".")
-            lines.append(f"{key.replace('_', ' ').capitalize()}: {rendered}.")
+            if key == "description" or key.endswith("note"):  # prose reads better without a label
+                lines.append(f"{rendered}.")
+            else:
+                lines.append(f"{key.replace('_', ' ').capitalize()}: {rendered}.")
         text += "\n".join(lines) + "\n\n"
     return LoadedDocument(text, str(content.get("title") or ""), _as_text(content.get("url")),
                           _as_text(content.get("published")), _heading_segments(text, headings))

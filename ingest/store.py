@@ -189,6 +189,14 @@ class ChunkStore:
                 return
             offset += PAGE
 
+    def get(self, ids: list[str]) -> list[Chunk]:
+        """Return the chunks with these ids that are indexed."""
+        col = self.collection()
+        if col is None or not ids:
+            return []
+        page = self._call("read", col.get, ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        return [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])]
+
     def query(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
         """Return the k nearest chunks with cosine similarity."""
         col = self.collection()

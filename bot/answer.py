@@ -1,0 +1,73 @@
+"""The one answer contract both modes fill, and the faces (Discord, terminal, JSON) render."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from ingest import Chunk
+
+QUOTE_CHARS = 200
+REFUSAL = ("The documents I have don't say. Try /agenda for the programme, or ask the mission's "
+           "organisers (inno TSD).")
+
+
+class LLMUnavailable(Exception):
+    """The language model failed (timeout, rate limit, server error, bad key); the message says which."""
+
+
+@dataclass
+class Citation:
+    """A numbered source for part of an answer, with a verbatim quote from the passage."""
+
+    index: int
+    source: str
+    title: str
+    url: str | None
+    page: int | None
+    section: str | None
+    quote: str
+    chunk_id: str
+    score: float
+
+    @classmethod
+    def from_chunk(cls, index: int, chunk: Chunk, quote: str, score: float) -> Citation:
+        """Cite a chunk with a quote taken verbatim from it."""
+        m = chunk.metadata
+        return cls(index, chunk.source, m.get("title", ""), m.get("url"), m.get("page"), m.get("section"),
+                   short_quote(quote), chunk.id, round(float(score), 4))
+
+
+@dataclass
+class Answer:
+    """What the engine says to a question."""
+
+    question: str
+    answer: str
+    grounded: bool
+    mode: str  # "llm" or "extractive"
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    note: str | None = None  # e.g. why this is an extractive fallback
+    standalone_question: str | None = None
+
+    def as_dict(self) -> dict:
+        """Return the JSON form of `python -m bot ask --json`."""
+        return asdict(self)
+
+
+def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """Shorten text to a verbatim prefix of at most `limit` characters, cut at a word, marked with …."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+
+
+def defuse_mentions(text: str) -> str:
+    """Break @everyone, @here and user, role or channel mentions so that no renderer can ping."""
+    return _MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<", "<\u200b"), text)

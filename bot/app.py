@@ -1,0 +1,33 @@
+"""Composition root: build the engine and its parts from settings, once, in the entry points."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.engine import AnswerEngine
+from bot.settings import BotSettings
+from ingest import IndexReport, open_store, sync_index
+
+log = logging.getLogger(__name__)
+
+
+def build_engine(settings: BotSettings) -> AnswerEngine:
+    """Open the index and return an engine in the configured answer mode."""
+    store = open_store(settings)
+    llm = None
+    if settings.llm_enabled():
+        from bot.llm import LLMAnswerer
+
+        llm = LLMAnswerer.from_settings(settings)
+    elif settings.answer_mode == "llm":
+        log.warning("MISSIONBOT_ANSWER_MODE=llm but no MISSIONBOT_LLM_MODEL and OPENAI_API_KEY/OPENAI_BASE_URL: "
+                    "answering extractively")
+    return AnswerEngine(store, llm=llm, threshold=settings.answer_threshold,
+                        max_question_chars=settings.max_question_chars)
+
+
+def index_if_needed(engine: AnswerEngine, settings: BotSettings) -> IndexReport | None:
+    """Index the bundled documents when the index is empty; return the report, or None if nothing was needed."""
+    if engine.store.count() > 0:
+        return None
+    return sync_index(settings, engine.store)

@@ -1,0 +1,108 @@
+"""Hybrid retrieval: dense search in Chroma and BM25 over the same chunks, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import bm25s
+
+
+from bot.text import terms
+from ingest import Chunk, ChunkStore, newest_versions
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with its scores."""
+
+    chunk: Chunk
+    dense: float  # cosine similarity to the question (0 when only BM25 found it)
+    lexical: float  # BM25 score (0 when only dense search found it)
+    fused: float
+
+
+class LexicalIndex:
+    """BM25 over the store's chunks, with the document frequencies sentence scoring needs."""
+
+    def __init__(self, chunks: list[Chunk]) -> None:
+        self.chunks = chunks
+        corpus = [terms(f"{c.metadata.get('title', '')} {c.metadata.get('section', '')} {c.text}") for c in chunks]
+        self._bm25 = bm25s.BM25()
+        if chunks:
+            self._bm25.index(corpus, show_progress=False)
+        self._df = Counter(t for doc in corpus for t in set(doc))
+        self._n = len(chunks)
+
+    def idf(self, term: str) -> float:
+        """Return the term's inverse document frequency; unseen terms weigh the most."""
+        df = self._df.get(term, 0)
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def search(self, query_terms: list[str], k: int) -> list[tuple[Chunk, float]]:
+        """Return up to k chunks that share terms with the query, best first."""
+        known = [t for t in query_terms if t in self._df]
+        if not known or not self.chunks:
+            return []
+        ids, scores = self._bm25.retrieve([known], k=min(k, len(self.chunks)), show_progress=False)
+        return [(self.chunks[i], float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+
+
+class HybridRetriever:
+    """Search the index by meaning and by words; the BM25 side follows every re-index."""
+
+    def __init__(self, store: ChunkStore, dense_k: int = 10, lexical_k: int = 10, top_k: int = 6) -> None:
+        self.store = store
+        self.dense_k, self.lexical_k, self.top_k = dense_k, lexical_k, top_k
+        self._lexical = LexicalIndex([])
+        self._revision: int | None = None
+        self._lock = threading.Lock()
+
+    def lexical(self) -> LexicalIndex:
+        """Return the BM25 index, rebuilt first if the store changed since it was built."""
+        revision = self.store.revision()
+        if revision != self._revision:
+            with self._lock:
+                if revision != self._revision:
+                    chunks = newest_versions(list(self.store.iter_chunks()))
+                    self._lexical = LexicalIndex(chunks)
+                    self._revision = revision
+                    log.info("lexical index rebuilt: %d chunks (revision %d)", len(chunks), revision)
+        return self._lexical
+
+    def search(self, question: str, query_vector: list[float] | None = None) -> list[Passage]:
+        """Return the best passages for a question, newest document versions only, near-duplicates collapsed."""
+        lexical = self.lexical()
+        vector = query_vector if query_vector is not None else self.store.embeddings.embed_query(question)
+        dense = self.store.query(vector, self.dense_k)
+        lex = lexical.search(terms(question), self.lexical_k)
+        fused: dict[str, Passage] = {}
+        for rank, (chunk, score) in enumerate(dense):
+            fused[chunk.id] = Passage(chunk, score, 0.0, 1 / (RRF_K + rank + 1))
+        for rank, (chunk, score) in enumerate(lex):
+            passage = fused.setdefault(chunk.id, Passage(chunk, 0.0, 0.0, 0.0))
+            passage.lexical = score
+            passage.fused += 1 / (RRF_K + rank + 1)
+        ranked = sorted(fused.values(), key=lambda p: p.fused, reverse=True)
+        current = {c.id for c in newest_versions([p.chunk for p in ranked])}
+        return _collapse([p for p in ranked if p.chunk.id in current])[: self.top_k]
+
+
+def _collapse(passages: list[Passage], threshold: float = 0.9) -> list[Passage]:
+    """Drop passages whose words nearly repeat a better-ranked passage's."""
+    kept: list[tuple[Passage, set[str]]] = []
+    for passage in passages:
+        words = set(terms(passage.chunk.text))
+        if any(len(words & seen) / max(1, len(words | seen)) >= threshold for _, seen in kept):
+            continue
+        kept.append((passage, words))
+    return [p for p, _ in kept]
+
+

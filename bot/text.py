@@ -1,0 +1,172 @@
+"""Normalise text to comparable terms: stems, synonyms, demonyms, number words and dates.
+
+Both lexical retrieval (BM25) and sentence scoring use `terms`, so "American" finds "U.S.",
+"twelve" finds "12" and "6 Nov" finds "6th of November" on either side.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import Stemmer
+
+STOPWORDS = frozenset("""
+a an and are as at be been but by can could did do does for from had has have he her his how i if in
+into is it its me my no not of on or our she so such than that the their them then there these they
+this those to us was we were what when where which while who whom whose why will with would you your
+about also any both each few more most other some very just only own same too tell know please
+happen happened happens take took taken takes get got make made give gave come came part held hold
+like anyone anything something thing things kind sort many much along around one
+""".split()) - {"us"}
+
+# Words that ask about the same thing. Each group maps to its first member.
+SYNONYM_GROUPS = [
+    ["participant", "attendee", "people", "person", "attend", "attended", "participate", "participated",
+     "delegate", "joined"],
+    ["organisation", "organization", "organizations", "organisations", "association", "body", "bodies",
+     "entity", "entities", "institution", "company", "companies", "firm", "firms", "group", "groups",
+     "member", "members"],
+    ["visit", "visited", "visiting", "tour", "toured", "trip", "went", "go", "stop", "stops"],
+    ["mission", "delegation", "expedition"],
+    ["roundtable", "round-table", "panel", "meeting", "conference", "event", "session"],
+    ["lead", "led", "leader", "head", "headed", "organise", "organize", "organised", "organized",
+     "organiser", "organizer", "organisers", "organizers", "responsible", "run", "ran", "coordinate", "coordinated", "coordinator"],
+    ["fund", "funded", "funding", "finance", "financed", "sponsor", "sponsored", "paid", "pay"],
+    ["aim", "goal", "objective", "purpose", "intend", "enhance"],
+    ["place", "venue", "location", "hosted", "host", "site"],
+    ["workshop", "co-creation"],
+    ["cleantech", "clean-tech"],
+    ["field", "sector", "area", "domain", "industry", "industries", "theme", "topic"],
+    ["collaboration", "cooperation", "partnership", "collaborate", "cooperate", "partner", "partners"],
+    ["start", "began", "begin", "kick", "kicked", "took", "off", "opened", "first"],
+    ["day", "date", "days"],
+    ["learn", "understand", "insight", "knowledge"],
+    ["city", "town"],
+]
+DEMONYMS = {
+    "us": ["american", "americans", "u.s", "u.s.", "usa", "united states", "america"],
+    "europe": ["european", "europeans", "eu", "e.u", "e.u."],
+    "denmark": ["danish", "dane", "danes"],
+    "sweden": ["swedish", "swede", "swedes"],
+    "belgium": ["belgian", "belgians"],
+    "netherlands": ["dutch", "holland"],
+    "copenhagen": ["københavn", "kobenhavn", "copenhague", "kopenhagen"],
+    "arkitektur": ["architecture", "architektur", "architect"],
+    "center": ["centre", "centrum"],
+}
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+    "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10,
+}
+MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+          "october", "november", "december"]
+MONTH_ALIASES = {m[:3]: m for m in MONTHS} | {"sept": "september"} | {m: m for m in MONTHS}
+WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+
+_STEMMER = Stemmer.Stemmer("english")
+_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+_NUMERIC_DATE = re.compile(r"\b(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})\b")
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents, so "København" and "kobenhavn" compare equal."""
+    text = unicodedata.normalize("NFKD", text.replace("ø", "o").replace("Ø", "O").replace("æ", "ae"))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def _build_canon() -> dict[str, str]:
+    # Exact words first; stems only where no earlier group claimed them ("organised" leads,
+    # while "organisations", whose stem is also "organis", stays an organisation).
+    canon: dict[str, str] = {}
+    for group in SYNONYM_GROUPS:
+        for word in group:
+            canon[word] = _STEMMER.stemWord(group[0])
+    for group in SYNONYM_GROUPS:
+        for word in group:
+            canon.setdefault(_STEMMER.stemWord(word), _STEMMER.stemWord(group[0]))
+    for name, aliases in DEMONYMS.items():
+        for alias in aliases:
+            canon[alias.rstrip(".")] = name
+    return canon
+
+
+_CANON = _build_canon()
+_PHRASES = {"united states": "us", "took part": "participant", "take part": "participant",
+            "took place": "", "take place": "", "taken place": "", "takes place": "",
+            "the netherlands": "netherlands", "thirty-two": "32", "thirty two": "32"}
+
+
+def _expand_numeric_dates(text: str) -> str:
+    def replace(match: re.Match) -> str:
+        a, b, c = (int(g) for g in match.groups())
+        year, day, month = (a, c, b) if a > 31 else (c, a, b)
+        if month > 12 and day <= 12:
+            day, month = month, day
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return match.group(0)
+        year = year + 2000 if year < 100 else year
+        return f"{day} {MONTHS[month - 1]} {year}"
+
+    return _NUMERIC_DATE.sub(replace, text)
+
+
+@functools.lru_cache(maxsize=65536)
+def _term(token: str) -> str | None:
+    if token in STOPWORDS:
+        return None
+    if token in _CANON:
+        return _CANON[token]
+    if token in NUMBER_WORDS:
+        return str(NUMBER_WORDS[token])
+    if token in MONTH_ALIASES:
+        return MONTH_ALIASES[token]
+    ordinal = re.fullmatch(r"0*(\d+)(?:st|nd|rd|th)?", token)
+    if ordinal:
+        return ordinal.group(1)
+    stem = _STEMMER.stemWord(token)
+    return _CANON.get(stem, stem)
+
+
+def tokens(text: str) -> list[str]:
+    """Return the folded word tokens of text ("U.S." stays one token)."""
+    text = fold(_expand_numeric_dates(text))
+    for phrase, replacement in _PHRASES.items():
+        text = text.replace(phrase, replacement)
+    found = (t.replace(".", "") if re.fullmatch(r"(?:[a-z]\.){2,}", t) else re.sub(r"['’]s$", "", t)
+             for t in _WORD.findall(text))
+    return [t for t in found if len(t) > 1 or t.isdigit()]
+
+
+def terms(text: str) -> list[str]:
+    """Return the normalised content terms of text, in order, stopwords removed."""
+    out = []
+    for token in tokens(text):
+        term = _term(token)
+        if term:
+            out.append(term)
+        if "-" in token:  # "co-creation" also matches "creation"
+            out.extend(t for t in (_term(p) for p in token.split("-")) if t)
+    return out
+
+
+def has_number(text: str) -> bool:
+    """Say whether text states a quantity (digits or a number word)."""
+    return any(t.isdigit() or t in NUMBER_WORDS for t in tokens(text))
+
+
+def has_date(text: str) -> bool:
+    """Say whether text states a date or a time."""
+    toks = tokens(text)
+    return any(t in MONTH_ALIASES or t in WEEKDAYS or re.fullmatch(r"(?:19|20)\d\d|\d{1,2}:\d\d", t)
+               for t in toks)
+
+
+def has_proper_name(text: str) -> bool:
+    """Say whether text names something (a capitalised word that does not start the sentence)."""
+    words = re.findall(r"\b[^\W\d_][\w&.’'-]*", text)
+    return any(w[0].isupper() or (len(w) > 1 and w[1:].isupper()) for w in words[1:])

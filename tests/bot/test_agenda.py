@@ -1,0 +1,51 @@
+"""Agenda look-ups a participant would make, and a malformed file named clearly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from bot.agenda import AgendaError, load_agenda, parse_day
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def agenda():
+    return load_agenda(REPO / "data" / "agenda.yaml")
+
+
+def test_roundtable_facts_come_from_the_announcement(agenda):
+    (roundtable,) = agenda.lookup(organisation="Danish Architecture Centre")
+    assert roundtable.date == dt.date(2018, 11, 6) and roundtable.city == "Copenhagen"
+    assert "32 participants" in roundtable.description
+
+
+@pytest.mark.parametrize("query", ["energyville", "Energy Ville", "IMEC", "flux50", "Clean-Tech Delta", "nordic edge"])
+def test_organisation_lookup_is_forgiving(agenda, query):
+    assert [e.id for e in agenda.lookup(organisation=query)] == ["visits"]
+
+
+def test_unknown_organisation_finds_nothing(agenda):
+    assert agenda.lookup(organisation="Google") == []
+
+
+@pytest.mark.parametrize("day,ids", [("2018-11-06", ["roundtable", "workshop", "networking", "visits"]),
+                                     ("Nov 8", ["visits"]), ("10 November 2018", [])])
+def test_lookup_by_day(agenda, day, ids):
+    assert [e.id for e in agenda.lookup(day=parse_day(day, agenda))] == ids
+
+
+def test_country_lookup_says_the_visit_day_and_place_are_not_stated(agenda):
+    (visits,) = agenda.lookup(country="Holland")
+    assert "does not give the day" in visits.date_note
+    assert "does not say which organisation" in visits.place_note
+
+
+def test_malformed_agenda_names_the_entry(tmp_path: Path):
+    bad = tmp_path / "agenda.yaml"
+    bad.write_text("title: t\nsource: s\nentries:\n  - id: ok\n    title: Fine\n  - id: broken\n    title: X\n"
+                   "    date: 6th of Novembre\n")
+    with pytest.raises(AgendaError, match=r"entry 2 \(broken\), field date"):
+        load_agenda(bad)

@@ -1,0 +1,105 @@
+"""The answering engine on the bundled documents, with the real local model."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answer import defuse_mentions
+from bot.engine import AnswerEngine, Conversation, QuestionRejected
+from bot.evaluate import evaluate, load_cases, summarise
+from bot.settings import BotSettings
+from ingest import open_store, sync_index
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory):
+    index = tmp_path_factory.mktemp("index")
+    settings = BotSettings(index_dir=index, _env_file=None, answer_mode="extractive")
+    store = open_store(settings)
+    sync_index(settings, store)
+    return settings, AnswerEngine(store)
+
+
+def test_answer_quotes_the_document_and_cites_it(bundled):
+    _, engine = bundled
+    answer = engine.answer("How many people attended the roundtable?")
+    assert answer.grounded and "32 participants" in answer.answer and answer.mode == "extractive"
+    citation = answer.citations[0]
+    assert citation.source == "us-cluster-mission-to-the-eu-2018.txt" and "[1]" in answer.answer
+    chunk = engine.store.get([citation.chunk_id])[0]
+    assert citation.quote in chunk.text
+
+
+@pytest.mark.parametrize("question", ["What is the capital of France?", "Which hotel did the delegation stay in?"])
+def test_questions_the_documents_cannot_answer_are_refused(bundled, question):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert not answer.grounded and answer.citations == [] and "/agenda" in answer.answer
+
+
+def test_follow_up_uses_the_conversation(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    engine.answer("Who led the US cluster mission?", conversation)
+    follow_up = engine.answer("And who was their US partner?", conversation)
+    assert "SRI" in follow_up.answer and follow_up.standalone_question
+
+
+@pytest.mark.parametrize("question,message", [("   \u200b\x00 ", "type a question"), ("x" * 100_000, "100,000 characters")])
+def test_bad_questions_get_a_clear_message(bundled, question, message):
+    _, engine = bundled
+    with pytest.raises(QuestionRejected, match=message):
+        engine.answer(question)
+
+
+def test_mentions_in_any_text_cannot_ping():
+    text = defuse_mentions("hi @everyone and @here, <@123> <@&456>")
+    assert not re.search(r"@(everyone|here)\b|<@[!&]?\d+>", text)
+
+
+def test_lexical_index_follows_a_reindex(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("The delegation met the mayor of Aarhus on Thursday.")
+    settings = BotSettings(docs_dir=docs, index_dir=tmp_path / "idx", agenda_file=None, _env_file=None)
+    store = open_store(settings)
+    sync_index(settings, store)
+    engine = AnswerEngine(store)
+    assert "Aarhus" in engine.answer("Which mayor did the delegation meet?").answer
+    (docs / "a.txt").write_text("The delegation met the mayor of Odense on Thursday.")
+    sync_index(settings, store)
+    answer = engine.answer("Which mayor did the delegation meet?")
+    assert "Odense" in answer.answer and "Aarhus" not in answer.answer
+
+
+def test_ask_cli_json_contract(bundled):
+    settings, _ = bundled
+    env = {**os.environ, "MISSIONBOT_INDEX_DIR": str(settings.index_dir), "MISSIONBOT_ANSWER_MODE": "extractive"}
+    result = subprocess.run([sys.executable, "-m", "bot", "ask", "--json"], input="Where was the roundtable held?\n"
+                            "What is the capital of France?\n", capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["grounded"] for r in rows] == [True, False]
+    assert set(rows[0]) >= {"question", "answer", "grounded", "mode", "citations", "timings_ms"}
+    assert set(rows[0]["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert set(rows[0]["citations"][0]) >= {"index", "source", "title", "url", "page", "section", "quote",
+                                            "chunk_id", "score"}
+
+
+def test_question_set_regression_guard(bundled):
+    # Issue 3 targets 90% answer and refusal accuracy; this guards what the engine reaches today
+    # (see the note on issue 3) so that tuning never goes backwards.
+    _, engine = bundled
+    summary = summarise(evaluate(engine, load_cases(REPO / "tests" / "eval" / "questions.yaml")))
+    assert summary["citation_validity"] == 1.0
+    assert summary["refusal_accuracy"] >= 0.9
+    assert summary["answer_accuracy"] >= 0.75
+    assert summary["hit_at_k"] >= 0.95
