@@ -28,6 +28,7 @@ from ingest.store import Chunk, ChunkStore, IndexProblem
 
 log = logging.getLogger(__name__)
 
+EMBED_WINDOW = 256  # chunks embedded together across documents: fewer, better-packed batches
 PIPELINE_VERSION = "2"  # bump when loading or splitting changes, so every document is re-indexed
 
 
@@ -151,7 +152,17 @@ def _is_current(versions: dict[str, list], doc_hash: str) -> bool:
     return len(versions) == 1 and bool(rows) and all(count == len(rows) for _, count in rows)
 
 
-def _index_one(settings, store: ChunkStore, item: _File, versions, splitter, report: IndexReport) -> None:
+@dataclass
+class _Prepared:
+    """A changed document, split and waiting to be embedded and written."""
+
+    item: _File
+    versions: dict[str, list]
+    chunks: list[Chunk]
+
+
+def _prepare(settings, item: _File, versions, splitter, report: IndexReport) -> _Prepared | None:
+    """Load and split a document, or return None (counted unchanged) if its indexed version is current."""
     size = item.path.stat().st_size
     if size > settings.max_file_mb * 2**20:
         raise LoadError(f"the file is {size / 2**20:.1f} MB, over the {settings.max_file_mb:g} MB limit "
@@ -160,21 +171,31 @@ def _index_one(settings, store: ChunkStore, item: _File, versions, splitter, rep
     doc_hash = _file_hash(settings, data, item.path)
     if _is_current(versions, doc_hash):
         report.unchanged += 1
-        return
+        return None
     document = load_file(item.path, data)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
     chunks = _make_chunks(item.source, item.path, doc_hash, split_document(document, splitter), document, now)
-    vectors = store.embeddings.embed_documents([c.text for c in chunks])
-    store.upsert(chunks, vectors)
-    keep = {c.id for c in chunks}
-    store.delete([cid for rows in versions.values() for cid, _ in rows if cid not in keep])
-    store.bump_revision()
-    report.chunks_written += len(chunks)
-    log.info("indexed %s: %d chunks", item.source, len(chunks))
-    if versions:
-        report.updated += 1
-    else:
-        report.added += 1
+    return _Prepared(item, versions, chunks)
+
+
+def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport) -> None:
+    """Embed the pending documents together (one length-sorted pass), then write each one whole."""
+    vectors = store.embeddings.embed_documents([c.text for p in pending for c in p.chunks])
+    offset = 0
+    for prepared in pending:
+        chunks = prepared.chunks
+        store.upsert(chunks, vectors[offset : offset + len(chunks)])
+        offset += len(chunks)
+        keep = {c.id for c in chunks}
+        store.delete([cid for rows in prepared.versions.values() for cid, _ in rows if cid not in keep])
+        store.bump_revision()
+        report.chunks_written += len(chunks)
+        log.info("indexed %s: %d chunks", prepared.item.source, len(chunks))
+        if prepared.versions:
+            report.updated += 1
+        else:
+            report.added += 1
+    pending.clear()
 
 
 def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
@@ -189,15 +210,23 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
         state = _indexed_state(store)
         files = _scan(settings, report)
         splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+        pending: list[_Prepared] = []
         for done, item in enumerate(files, start=1):
             try:
-                _index_one(settings, store, item, state.get(item.source, {}), splitter, report)
+                prepared = _prepare(settings, item, state.get(item.source, {}), splitter, report)
             except (LoadError, OSError) as exc:
                 # What was indexed for this file before stays: a bad upload must not erase good text.
                 log.warning("could not index %s: %s", item.source, exc)
                 report.failures.append(Failure(item.source, str(exc)))
+                prepared = None
+            if prepared:
+                pending.append(prepared)
+            if sum(len(p.chunks) for p in pending) >= EMBED_WINDOW:
+                _write(store, pending, report)
             if progress:
                 progress(done, len(files), item.source)
+        if pending:
+            _write(store, pending, report)
         _remove_missing(store, state, {f.source for f in files} | {f.path for f in report.failures}, report)
         report.failed = len(report.failures)
         report.total_chunks = store.count()

@@ -118,9 +118,13 @@ def load_html(data: bytes) -> LoadedDocument:
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
-    for tag in soup.select('[role="navigation"], [role="banner"], [role="contentinfo"], .sphinxsidebar, '
-                           '.related, a.headerlink, [aria-hidden="true"]'):
-        tag.decompose()
+    # find_all rather than a CSS select: soupsieve took a third of the load time on large pages.
+    chrome = (soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]})
+              + soup.find_all(class_=["sphinxsidebar", "related", "headerlink"])
+              + soup.find_all(attrs={"aria-hidden": "true"}))
+    for tag in chrome:
+        if not tag.decomposed:
+            tag.decompose()
     main = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
     for heading in main.find_all(["h1", "h2", "h3", "h4"]):
         heading.replace_with(NavigableString(f"\n\n{_HEADING_MARK}{heading.get_text(' ', strip=True)}\n\n"))
