@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 import bm25s
 
-
 from bot.text import terms
 from ingest import Chunk, ChunkStore, newest_versions
 

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest.loaders import LOADERS, SIDECAR_SUFFIX, LoadError, load_file, sidecar_path
+from ingest.loaders import SIDECAR_SUFFIX, LoadError, load_file, sidecar_path
 from ingest.settings import IndexSettings
 from ingest.splitting import Piece, make_splitter, split_document
 from ingest.store import Chunk, ChunkStore, IndexProblem
@@ -252,6 +252,3 @@ def newest_versions(chunks: list[Chunk]) -> list[Chunk]:
         if key > newest.get(chunk.source, ("", "")):
             newest[chunk.source] = key
     return [c for c in chunks if c.metadata.get("doc_hash", "") == newest[c.source][1]]
-
-
-SUPPORTED_SUFFIXES = sorted(LOADERS)
