@@ -104,12 +104,12 @@ class AnswerEngine:
         question = clean_question(question, self.max_question_chars)
         standalone, previous = self.standalone(question, conversation)
         query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
-        passages = self.retriever.search(standalone, query_vector.tolist())
-        if not passages:
-            if self.store.count() == 0:
-                raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
+        lexical = self.retriever.lexical()  # one revision check per question, shared by both steps
+        passages = self.retriever.search(standalone, query_vector.tolist(), lexical)
+        if not passages and self.store.count() == 0:
+            raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
         candidates = score_sentences(question, previous, query_vector, passages, self.sentence_vectors,
-                                     self.word_vectors, self.retriever.lexical()) if passages else []
+                                     self.word_vectors, lexical) if passages else []
         retrieved = time.perf_counter()
         grounded = bool(candidates) and candidates[0].score >= self.threshold
         result, note = None, None
@@ -128,7 +128,7 @@ class AnswerEngine:
                              "generate": round((done - retrieved) * 1000, 2),
                              "total": round((done - started) * 1000, 2)}
         if conversation is not None:
-            conversation.add(standalone if previous is None else f"{question} ({previous})", result.answer)
+            conversation.add(standalone, result.answer)
         return result
 
     def _extractive(self, question: str, candidates, grounded: bool) -> Answer:

@@ -76,9 +76,10 @@ class HybridRetriever:
                     log.info("lexical index rebuilt: %d chunks (revision %d)", len(chunks), revision)
         return self._lexical
 
-    def search(self, question: str, query_vector: list[float] | None = None) -> list[Passage]:
+    def search(self, question: str, query_vector: list[float] | None = None,
+               lexical: LexicalIndex | None = None) -> list[Passage]:
         """Return the best passages for a question, newest document versions only, near-duplicates collapsed."""
-        lexical = self.lexical()
+        lexical = lexical or self.lexical()
         vector = query_vector if query_vector is not None else self.store.embeddings.embed_query(question)
         dense = self.store.query(vector, self.dense_k)
         lex = lexical.search(terms(question), self.lexical_k)
