@@ -37,6 +37,7 @@ class Candidate:
     semantic: float
     coverage: float
     score: float
+    antecedent: int | None = None  # offset of the sentence before it in the chunk, if any
 
 
 def answer_type(question: str) -> str | None:
@@ -68,20 +69,30 @@ def satisfies(kind: str | None, sentence: str) -> bool:
     return has_proper_name(sentence)
 
 
+@dataclass(frozen=True)
+class ChunkSentences:
+    """A chunk's sentences: spans, unit vectors, terms and content words, index-aligned."""
+
+    spans: list[tuple[int, int]]
+    vectors: np.ndarray
+    terms: list[frozenset[str]]
+    words: list[frozenset[str]]
+
+
 class SentenceVectors:
-    """Embeddings of each chunk's sentences, computed on first use and kept by chunk id.
+    """Each chunk's sentences with their embeddings and terms, computed on first use and kept by chunk id.
 
     Chunk ids are derived from content, so a cached entry can never be stale.
     """
 
     def __init__(self, embeddings, capacity: int = 4096) -> None:
         self._embeddings = embeddings
-        self._cache: OrderedDict[str, tuple[list[tuple[int, int]], np.ndarray]] = OrderedDict()
+        self._cache: OrderedDict[str, ChunkSentences] = OrderedDict()
         self._capacity = capacity
 
-    def get(self, passages: list[Passage]) -> dict[str, tuple[list[tuple[int, int]], np.ndarray]]:
-        """Return (sentence spans, unit vectors) for each passage's chunk."""
-        missing = [p.chunk for p in passages if p.chunk.id not in self._cache]
+    def get(self, passages: list[Passage]) -> dict[str, ChunkSentences]:
+        """Return the sentences of each passage's chunk, embedding the missing ones in one batch."""
+        missing = list({p.chunk.id: p.chunk for p in passages if p.chunk.id not in self._cache}.values())
         if missing:
             spans = {c.id: sentence_spans(c.text) for c in missing}
             texts = [c.text[s:e] for c in missing for s, e in spans[c.id]]
@@ -89,7 +100,10 @@ class SentenceVectors:
             offset = 0
             for chunk in missing:
                 n = len(spans[chunk.id])
-                self._cache[chunk.id] = (spans[chunk.id], vectors[offset : offset + n])
+                part = texts[offset : offset + n]
+                self._cache[chunk.id] = ChunkSentences(spans[chunk.id], vectors[offset : offset + n],
+                                                       [frozenset(terms(t)) for t in part],
+                                                       [frozenset(content_words(t)) for t in part])
                 offset += n
         for p in passages:
             self._cache.move_to_end(p.chunk.id)
@@ -146,9 +160,9 @@ def _covers(term: str, words: set[str]) -> bool:
 class SentenceFeatures:
     """What a sentence offers to match a question with."""
 
-    terms: set[str]
-    words: set[str]  # content words as written (folded), for soft matching
-    context: set[str]  # terms of the document title and section heading
+    terms: frozenset[str]
+    words: frozenset[str]  # content words as written (folded), for soft matching
+    context: frozenset[str]  # terms of the document title and section heading
 
 
 def coverage(query: QueryTerms, idf, features: SentenceFeatures, word_vectors: dict[str, np.ndarray],
@@ -195,23 +209,24 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
     unknown = {t for t in query.weights if lexical.idf(t) >= lexical.idf("\x00unseen")}
     kind = answer_type(question)
     sentences, seen = [], set()
+    cached = vectors.get(passages)
     for passage in passages:
-        spans, sentence_vectors = vectors.get([passage])[passage.chunk.id]
+        chunk = cached[passage.chunk.id]
         m = passage.chunk.metadata
-        context = set(_context_terms(m.get("title", ""), m.get("section", "")))
-        previous_terms: set[str] = set()
-        for (start, end), vector in zip(spans, sentence_vectors):
+        context = _context_terms(m.get("title", ""), m.get("section", ""))
+        for i, (start, end) in enumerate(chunk.spans):
             text = passage.chunk.text[start:end]
-            sentence_terms = set(terms(text))
-            if text not in seen and len(sentence_terms) >= 3:
-                seen.add(text)
-                leaning = context | previous_terms if _ANAPHOR.match(text) else context
-                sentences.append((passage, start, text, vector, SentenceFeatures(sentence_terms,
-                                  set(content_words(text)), leaning)))
-            previous_terms = sentence_terms
-    word_vectors = words.get(set(query.surface.values()).union(*(f.words for *_, f in sentences)))
+            if text in seen or len(chunk.terms[i]) < 3:
+                continue
+            seen.add(text)
+            leans = i > 0 and _ANAPHOR.match(text)
+            features = SentenceFeatures(chunk.terms[i], chunk.words[i],
+                                        context | chunk.terms[i - 1] if leans else context)
+            sentences.append((passage, start, text, chunk.vectors[i], features,
+                              chunk.spans[i - 1][0] if i > 0 else None))
+    word_vectors = words.get(set(query.surface.values()).union(*(f.words for _, _, _, _, f, _ in sentences)))
     candidates = []
-    for passage, start, text, vector, features in sentences:
+    for passage, start, text, vector, features, antecedent in sentences:
         semantic = float(vector @ query_vector)
         cover, misses_unknown = coverage(query, lexical.idf, features, word_vectors, unknown)
         score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * cover
@@ -219,7 +234,7 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
             score *= TYPE_PENALTY
         if misses_unknown:
             score *= UNKNOWN_PENALTY
-        candidates.append(Candidate(text, passage, start, semantic, cover, score))
+        candidates.append(Candidate(text, passage, start, semantic, cover, score, antecedent))
     return sorted(candidates, key=lambda c: c.score, reverse=True)
 
 
@@ -244,14 +259,10 @@ def compose(candidates: list[Candidate], max_sentences: int = 3, max_chars: int 
 
 def _with_antecedent(candidate: Candidate, chosen: list[Candidate], room: int) -> Candidate:
     """Put the sentence before an anaphoric one ("These included ...") in front of it, if it fits."""
-    if not _ANAPHOR.match(candidate.text):
+    start = candidate.antecedent
+    if start is None or not _ANAPHOR.match(candidate.text):
         return candidate
-    text = candidate.passage.chunk.text
-    spans = [s for s in sentence_spans(text) if s[1] <= candidate.start]
-    if not spans:
-        return candidate
-    start, _ = spans[-1]
-    joined = text[start : candidate.start + len(candidate.text)]
+    joined = candidate.passage.chunk.text[start : candidate.start + len(candidate.text)]
     if len(joined) - len(candidate.text) > room or any(c.passage is candidate.passage and c.start == start
                                                        for c in chosen):
         return candidate
