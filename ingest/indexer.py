@@ -178,8 +178,9 @@ def _prepare(settings, item: _File, versions, splitter, report: IndexReport) -> 
     return _Prepared(item, versions, chunks)
 
 
-def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport) -> None:
-    """Embed the pending documents together (one length-sorted pass), then write each one whole."""
+def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport) -> set[str]:
+    """Embed the pending documents together (one length-sorted pass), write each one whole; return their sources."""
+    written = {p.item.source for p in pending}
     vectors = store.embeddings.embed_documents([c.text for p in pending for c in p.chunks])
     offset = 0
     for prepared in pending:
@@ -188,14 +189,15 @@ def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport) -> 
         offset += len(chunks)
         keep = {c.id for c in chunks}
         store.delete([cid for rows in prepared.versions.values() for cid, _ in rows if cid not in keep])
-        store.bump_revision()
         report.chunks_written += len(chunks)
         log.info("indexed %s: %d chunks", prepared.item.source, len(chunks))
         if prepared.versions:
             report.updated += 1
         else:
             report.added += 1
+    store.bump_revision()  # once per window: readers rebuild their lexical index after these documents
     pending.clear()
+    return written
 
 
 def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
@@ -211,6 +213,7 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
         files = _scan(settings, report)
         splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
         pending: list[_Prepared] = []
+        written: set[str] = set()
         for done, item in enumerate(files, start=1):
             try:
                 prepared = _prepare(settings, item, state.get(item.source, {}), splitter, report)
@@ -222,26 +225,31 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
             if prepared:
                 pending.append(prepared)
             if sum(len(p.chunks) for p in pending) >= EMBED_WINDOW:
-                _write(store, pending, report)
+                written |= _write(store, pending, report)
             if progress:
                 progress(done, len(files), item.source)
         if pending:
-            _write(store, pending, report)
-        _remove_missing(store, state, {f.source for f in files} | {f.path for f in report.failures}, report)
+            written |= _write(store, pending, report)
+        present = {f.source for f in files} | {f.path for f in report.failures}
+        removed = _remove_missing(store, state, present, report)
         report.failed = len(report.failures)
         report.total_chunks = store.count()
-        report.total_documents = len(_indexed_state(store))
+        # Derived rather than re-read: under the writer lock the index holds what it held, plus what
+        # this run wrote, minus what it removed.
+        report.total_documents = len((set(state) | written) - removed)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
 
-def _remove_missing(store: ChunkStore, state, present: set[str], report: IndexReport) -> None:
-    gone = [source for source in state if source not in present]
+def _remove_missing(store: ChunkStore, state, present: set[str], report: IndexReport) -> set[str]:
+    """Delete the chunks of sources no longer present; return those sources."""
+    gone = {source for source in state if source not in present}
     for source in gone:
         store.delete([cid for rows in state[source].values() for cid, _ in rows])
         report.removed += 1
     if gone:
         store.bump_revision()
+    return gone
 
 
 def newest_versions(chunks: list[Chunk]) -> list[Chunk]:
