@@ -97,10 +97,12 @@ class Agenda(BaseModel):
         return found
 
 
+_ALIASES = {alias: canon for canon, group in DEMONYMS.items() for alias in group}
+
+
 def _norm(name: str) -> str:
     words = re.findall(r"\w+", fold(name))
-    aliases = {alias: canon for canon, group in DEMONYMS.items() for alias in group}
-    return " ".join(aliases.get(w, w) for w in words if w not in {"the", "of", "and"})
+    return " ".join(_ALIASES.get(w, w) for w in words if w not in {"the", "of", "and"})
 
 
 def _same_country(query: str, country: str) -> bool:
