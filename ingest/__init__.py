@@ -1,7 +1,7 @@
 """Ingestion: owns the index. Its public API is what the bot may use; it imports nothing from `bot`."""
 
 from ingest.indexer import Failure, IndexBusy, IndexReport, newest_versions, sync_index
-from ingest.sentences import sentence_spans, split_sentences
+from ingest.sentences import ANAPHOR, sentence_spans, split_sentences
 from ingest.settings import PROJECT_ROOT, IndexSettings
 from ingest.store import (
     Chunk,
@@ -16,5 +16,5 @@ from ingest.store import (
 __all__ = [
     "PROJECT_ROOT", "Chunk", "ChunkStore", "Failure", "IndexBusy", "IndexModelMismatch", "IndexProblem",
     "IndexReport", "IndexSettings", "IndexUnavailable", "SourceInfo", "newest_versions", "open_store",
-    "sentence_spans", "split_sentences", "sync_index",
+    "ANAPHOR", "sentence_spans", "split_sentences", "sync_index",
 ]

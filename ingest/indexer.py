@@ -29,7 +29,7 @@ from ingest.store import Chunk, ChunkStore, IndexProblem
 log = logging.getLogger(__name__)
 
 EMBED_WINDOW = 256  # chunks embedded together across documents: fewer, better-packed batches
-PIPELINE_VERSION = "2"  # bump when loading or splitting changes, so every document is re-indexed
+PIPELINE_VERSION = "3"  # bump when loading or splitting changes, so every document is re-indexed
 
 
 class IndexBusy(IndexProblem):
@@ -259,4 +259,4 @@ def newest_versions(chunks: list[Chunk]) -> list[Chunk]:
         key = (chunk.metadata.get("indexed_at", ""), chunk.metadata.get("doc_hash", ""))
         if key > newest.get(chunk.source, ("", "")):
             newest[chunk.source] = key
-    return [c for c in chunks if c.metadata.get("doc_hash", "") == newest[c.source][1]]
+    return [c for c in chunks if c.metadata.get("doc_hash", "") == newest.get(c.source, ("", ""))[1]]

@@ -239,6 +239,8 @@ def load_yaml(data: bytes) -> LoadedDocument:
             rendered = _render_yaml_value(value).rstrip(".")
             if key == "description" or key.endswith("note"):  # prose reads better without a label
                 lines.append(f"{rendered}.")
+            elif heading:  # each fact names its entry, so a quoted line stands on its own
+                lines.append(f"{heading} — {key.replace('_', ' ')}: {rendered}.")
             else:
                 lines.append(f"{key.replace('_', ' ').capitalize()}: {rendered}.")
         text += "\n".join(lines) + "\n\n"

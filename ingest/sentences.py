@@ -14,6 +14,8 @@ SENTENCE_BOUNDARY = (
     r"\s+(?=[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ])"
 )
 _BOUNDARY = re.compile(SENTENCE_BOUNDARY)
+# A sentence that starts like this leans on the one before it ("These included ...").
+ANAPHOR = re.compile(r"^(?:(?:These|Those|They|This|It|Its|Their|Such|Both)\b|Following,)")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.loaders import LoadedDocument
-from ingest.sentences import SENTENCE_BOUNDARY
+from ingest.sentences import ANAPHOR, SENTENCE_BOUNDARY, sentence_spans
 
 # Paragraphs first, then lines, then sentence ends: a sentence is cut only when it alone is
 # longer than a chunk.
@@ -43,7 +43,20 @@ def split_document(document: LoadedDocument, splitter: RecursiveCharacterTextSpl
     for segment in document.segments:
         body = document.text[segment.start : segment.end]
         for chunk in splitter.create_documents([body]):
-            start = segment.start + chunk.metadata["start_index"]
-            if chunk.page_content.strip():
-                pieces.append(Piece(chunk.page_content, start, segment.page, segment.heading))
+            start, text = _with_lead_in(body, chunk.metadata["start_index"], chunk.page_content,
+                                        splitter._chunk_size)
+            if text.strip():
+                pieces.append(Piece(text, segment.start + start, segment.page, segment.heading))
     return pieces
+
+
+def _with_lead_in(body: str, start: int, text: str, chunk_size: int) -> tuple[int, str]:
+    """Start a chunk one sentence earlier when its first sentence leans on that one
+    ("These organizations include: ..."), so the chunk can be understood, and quoted, alone."""
+    if start == 0 or not ANAPHOR.match(text):
+        return start, text
+    before = sentence_spans(body[:start])
+    if not before or len(text) + start - before[-1][0] > chunk_size * 3 // 2:
+        return start, text
+    lead = before[-1][0]
+    return lead, body[lead : start + len(text)]
