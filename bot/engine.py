@@ -19,7 +19,7 @@ from ingest import ChunkStore, IndexProblem
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.45
+DEFAULT_THRESHOLD = 0.4
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 

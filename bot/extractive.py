@@ -5,26 +5,47 @@ from __future__ import annotations
 import functools
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.answer import Citation
-from bot.retrieval import LexicalIndex, Passage
-from bot.text import has_date, has_number, has_proper_name, terms, tokens
-from ingest import sentence_spans
+from bot.retrieval import LexicalIndex, Passage, similar
+from bot.text import NUMBER_WORDS, has_date, has_number, has_proper_name, terms, tokens
+from ingest import ANAPHOR, sentence_spans
 
 SEMANTIC_WEIGHT = 0.5
 TYPE_PENALTY = 0.6  # a sentence without the kind of fact asked for (a number, a date, a name) weighs less
-CONTEXT_CREDIT = 0.7  # a question term found only in the document title or section heading
+CONTEXT_CREDIT = 0.7  # a question term found only in the section heading or the sentence an anaphor leans on
+TITLE_CREDIT = 0.35  # a question term found only in the document title, which speaks for the whole document
 PREVIOUS_TURN_WEIGHT = 0.5  # terms carried over from the previous question of a follow-up
 SOFT_MATCH = 0.6  # cosine between single-word embeddings above which a paraphrase counts
 SOFT_CREDIT = 0.8
 UNKNOWN_PENALTY = 0.6  # the question names something no document mentions, and the sentence does not paraphrase it
+UNKNOWN_VERB_WEIGHT = 0.3  # an unknown verb ("play", "help") is usually a paraphrase, not a missing topic
+QUANTITY_PENALTY = 0.8  # "how many X": the sentence has numbers, but none counts X
+NAMES_BONUS = 0.3  # "which organisations...": a sentence listing names the question does not contain
+
+# Words that name the kind of answer wanted ("what was the *title* of ..."), not what it is about.
+SLOT_WORDS = frozenset("name names title called number amount date day time year month place location kind "
+                       "type sort big large long far old often high".split())
+SLOT_HEAD_WEIGHT = 0.5  # "Which *city* hosted...": the answer need not repeat the word asked with
+# Verbs common in questions. When no document uses one, the question is paraphrasing, not asking
+# about something the documents lack ("What part did SRI play?").
+COMMON_VERBS = frozenset("""
+achieve achieved act acted add added agree allow ask asked attend bring brought build call change
+choose chose consider contribute cover create deal decide describe design develop discuss do end
+expect explain feel find found follow go happen help hope host include involve join keep lead learn leave
+let look manage mean meet mention move need offer pass plan play present provide put reach receive
+remain report represent require run say see seem send serve set show spend start stay stop suggest
+support take talk team tell think travel try turn understand use visit want win work write
+""".split())
+_AUXILIARY = frozenset("to did do does didn didnt will would can could should may might shall".split())
+# Question words whose answer is a name ("Which body funded...", "Who led...").
+_NAME_HEADS = frozenset(terms("organisation cluster partner project programme initiative institution"))
 
 
-# A sentence that starts like this leans on the one before it ("These included ...").
-_ANAPHOR = re.compile(r"^(These|Those|They|This|It|Its|Their|Such|Following,|Both)\b")
+_ANAPHOR = ANAPHOR
 
 
 @dataclass
@@ -51,9 +72,41 @@ def answer_type(question: str) -> str | None:
         return "date"
     if re.search(r"\bwhere\b|\bwhich (city|country|countries|venue|town|place)\b|\bwhat (city|venue|place)\b", q):
         return "place"
-    if re.search(r"^\s*(who|whom)\b|\bwhich (organi[sz]ations?|compan(y|ies)|partner|clusters?)\b", q):
+    if re.search(r"^\s*(who|whom)\b|\b(name|title|called)\b", q):
+        return "name"
+    head = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", q)
+    if head and set(terms(f"{head.group(1)} {head.group(2) or ''}")) & _NAME_HEADS:
         return "name"
     return None
+
+
+def quantity_heads(question: str) -> set[str]:
+    """Return the terms of what a "how many" question counts ("How many US groups..." -> us, organisation)."""
+    match = re.search(r"\bhow many\s+((?:[\w.-]+\s*){1,3})", question, re.IGNORECASE)
+    return set(terms(match.group(1))) if match else set()
+
+
+def counts(sentence: str, heads: set[str]) -> bool:
+    """Say whether a number in the sentence counts one of heads ("12 American ... associations")."""
+    toks = tokens(sentence)
+    for i, tok in enumerate(toks):
+        if tok.isdigit() or tok in NUMBER_WORDS:
+            if heads & {t for w in toks[i + 1 : i + 5] for t in terms(w)}:
+                return True
+    return False
+
+
+def listed_names(sentence: str, question_terms: set[str]) -> int:
+    """Count the items of an enumeration of names ("A, B, and C") that the question does not contain."""
+    items = re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|:\s*", sentence)
+    return sum(1 for item in items[1:] if item[:1].isupper() and not set(terms(item)) & question_terms)
+
+
+def asks_for_list(question: str) -> bool:
+    """Say whether a question asks for several things by name ("Which organisations ...?")."""
+    head = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
+    return bool(head) and any(w and w.endswith("s") and not w.endswith("ss") and set(terms(w)) & _NAME_HEADS
+                              for w in head.groups())
 
 
 def satisfies(kind: str | None, sentence: str) -> bool:
@@ -133,27 +186,58 @@ class WordVectors:
 
 @dataclass
 class QueryTerms:
-    """The question's terms with their weights and the words they came from."""
+    """The question's terms with their weights, the words they came from, and the unknown topics."""
 
     weights: dict[str, float]
     surface: dict[str, str]
+    unknown: set[str] = field(default_factory=set)  # topics of the question no document mentions
 
 
-def weighted_terms(question: str, previous: str | None) -> QueryTerms:
-    """Return the question's terms with weights; a follow-up's earlier question counts less."""
+def weighted_terms(question: str, previous: str | None, lexical: LexicalIndex | None = None) -> QueryTerms:
+    """Return the question's terms with weights.
+
+    A term weighs 1 + its IDF (smoothed: in a small corpus plain IDF is near zero for everything the
+    documents are about). A follow-up's earlier question counts less. A word no document contains
+    is a missing topic, unless it only names the kind of answer ("title") or is a verb, which is
+    more often a paraphrase ("What part did SRI play?").
+    """
     weights: dict[str, float] = {}
     surface: dict[str, str] = {}
-    for text, weight in ((question, 1.0), (previous or "", PREVIOUS_TURN_WEIGHT)):
-        for word in content_words(text):
+    unknown: set[str] = set()
+    rare = lexical.rare_idf() if lexical is not None else 0.0
+    for text, turn_weight in ((question, 1.0), (previous or "", PREVIOUS_TURN_WEIGHT)):
+        words = tokens(text)
+        for i, word in enumerate(words):
             for term in terms(word):
-                if term not in weights:
-                    weights[term], surface[term] = weight, word
-    return QueryTerms(weights, surface)
+                if term in weights:
+                    continue
+                surface[term] = word
+                if lexical is None:
+                    weights[term] = turn_weight
+                elif lexical.knows(term):
+                    weights[term] = turn_weight * (1 + min(lexical.idf(term), rare))
+                    if turn_weight == 1.0 and i and words[i - 1] in ("which", "what"):
+                        weights[term] *= SLOT_HEAD_WEIGHT
+                elif word in SLOT_WORDS:
+                    weights[term] = 0.0
+                elif _verb_like(word, words[i - 1] if i else ""):
+                    weights[term] = turn_weight * UNKNOWN_VERB_WEIGHT * (1 + rare)
+                else:
+                    weights[term] = turn_weight * (1 + rare)
+                    if turn_weight == 1.0:
+                        unknown.add(term)
+    return QueryTerms(weights, surface, unknown)
+
+
+def _verb_like(word: str, before: str) -> bool:
+    bases = {word, word.removesuffix("s"), word.removesuffix("ing"), word.removesuffix("ing") + "e"}
+    return before in _AUXILIARY or bool(bases & COMMON_VERBS) or (len(word) > 4 and word.endswith("ed"))
 
 
 def _covers(term: str, words: set[str]) -> bool:
-    # "ohio" is covered by "jobsohio": names glued together still count.
-    return term in words or (len(term) >= 4 and not term.isdigit() and any(term in w for w in words))
+    # "ohio" is covered by "jobsohio": names glued together still count; "californian" by "california".
+    return term in words or (len(term) >= 4 and not term.isdigit() and any(term in w or similar(term, w)
+                                                                            for w in words))
 
 
 @dataclass
@@ -162,14 +246,14 @@ class SentenceFeatures:
 
     terms: frozenset[str]
     words: frozenset[str]  # content words as written (folded), for soft matching
-    context: frozenset[str]  # terms of the document title and section heading
+    context: frozenset[str]  # terms of the section heading, and of the sentence before an anaphoric one
+    title: frozenset[str]  # terms of the document title
 
 
-def coverage(query: QueryTerms, idf, features: SentenceFeatures, word_vectors: dict[str, np.ndarray],
-             unknown: set[str]) -> tuple[float, bool]:
-    """Return the IDF-weighted share of question terms the sentence covers, and whether it misses
-    a concept that no document mentions (a sign the documents do not answer the question)."""
-    total = sum(w * idf(t) for t, w in query.weights.items())
+def coverage(query: QueryTerms, features: SentenceFeatures, word_vectors: dict[str, np.ndarray]) -> tuple[float, bool]:
+    """Return the weighted share of question terms the sentence covers, and whether it misses
+    a topic that no document mentions (a sign the documents do not answer the question)."""
+    total = sum(query.weights.values())
     if total <= 0:
         return 0.0, False
     got, misses_unknown = 0.0, False
@@ -178,10 +262,12 @@ def coverage(query: QueryTerms, idf, features: SentenceFeatures, word_vectors: d
             credit = 1.0
         elif _covers(term, features.context):
             credit = CONTEXT_CREDIT
+        elif _covers(term, features.title):
+            credit = TITLE_CREDIT
         else:
             credit = _soft_credit(word_vectors.get(query.surface[term]), features.words, word_vectors)
-            misses_unknown |= term in unknown and credit == 0 and weight == 1.0
-        got += credit * weight * idf(term)
+            misses_unknown |= term in query.unknown and credit == 0
+        got += credit * weight
     return got / total, misses_unknown
 
 
@@ -198,22 +284,23 @@ def content_words(text: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=4096)
-def _context_terms(title: str, section: str) -> frozenset[str]:
-    return frozenset(terms(f"{title} {section}"))
+def _context_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
 
 
 def score_sentences(question: str, previous: str | None, query_vector: np.ndarray, passages: list[Passage],
                     vectors: SentenceVectors, words: WordVectors, lexical: LexicalIndex) -> list[Candidate]:
     """Score every sentence of the passages against the question, best first."""
-    query = weighted_terms(question, previous)
-    unknown = {t for t in query.weights if lexical.idf(t) >= lexical.idf("\x00unseen")}
+    query = weighted_terms(question, previous, lexical)
     kind = answer_type(question)
+    heads = quantity_heads(question) if kind == "number" else set()
+    asked = set(query.weights)
     sentences, seen = [], set()
     cached = vectors.get(passages)
     for passage in passages:
         chunk = cached[passage.chunk.id]
         m = passage.chunk.metadata
-        context = _context_terms(m.get("title", ""), m.get("section", ""))
+        context, title = _context_terms(m.get("section") or ""), _context_terms(m.get("title") or "")
         for i, (start, end) in enumerate(chunk.spans):
             text = passage.chunk.text[start:end]
             if text in seen or len(chunk.terms[i]) < 3:
@@ -221,21 +308,38 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
             seen.add(text)
             leans = i > 0 and _ANAPHOR.match(text)
             features = SentenceFeatures(chunk.terms[i], chunk.words[i],
-                                        context | chunk.terms[i - 1] if leans else context)
+                                        context | chunk.terms[i - 1] if leans else context, title)
             sentences.append((passage, start, text, chunk.vectors[i], features,
                               chunk.spans[i - 1][0] if i > 0 else None))
     word_vectors = words.get(set(query.surface.values()).union(*(f.words for _, _, _, _, f, _ in sentences)))
     candidates = []
     for passage, start, text, vector, features, antecedent in sentences:
         semantic = float(vector @ query_vector)
-        cover, misses_unknown = coverage(query, lexical.idf, features, word_vectors, unknown)
+        cover, misses_unknown = coverage(query, features, word_vectors)
         score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * cover
         if not satisfies(kind, text):
             score *= TYPE_PENALTY
+        elif heads and not counts(text, heads):
+            score *= QUANTITY_PENALTY
         if misses_unknown:
             score *= UNKNOWN_PENALTY
         candidates.append(Candidate(text, passage, start, semantic, cover, score, antecedent))
+    if kind == "name" and asks_for_list(question):
+        _favour_lists(candidates, asked)
     return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+
+def _favour_lists(candidates: list[Candidate], asked: set[str]) -> None:
+    """For a question asking for several names, favour sentences that list things the question does not.
+
+    An enumeration that leans on the sentence before it ("These organizations include: A, B, C")
+    is what answers "which organisations ...?" about that sentence, so it takes the better score of the two.
+    """
+    base = {(c.passage.chunk.id, c.start): c.score for c in candidates}
+    for c in candidates:
+        if c.antecedent is not None and _ANAPHOR.match(c.text) and c.text.count(",") >= 2:
+            c.score = max(c.score, base.get((c.passage.chunk.id, c.antecedent), 0.0))
+        c.score *= 1 + NAMES_BONUS * min(listed_names(c.text, asked), 4) / 4
 
 
 def compose(candidates: list[Candidate], max_sentences: int = 3, max_chars: int = 600,

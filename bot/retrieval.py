@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import functools
 import math
 import threading
 from collections import Counter
@@ -16,6 +17,14 @@ from ingest import Chunk, ChunkStore, newest_versions
 log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
+PREFIX = 5
+
+
+def similar(a: str, b: str) -> bool:
+    """Say whether two terms are forms of one word the stemmer missed: they share all but the last
+    two letters of the shorter, and at least five ("californian", "california")."""
+    n = max(PREFIX, min(len(a), len(b)) - 2)
+    return min(len(a), len(b)) >= PREFIX and a[:n] == b[:n]
 
 
 @dataclass
@@ -39,6 +48,26 @@ class LexicalIndex:
             self._bm25.index(corpus, show_progress=False)
         self._df = Counter(t for doc in corpus for t in set(doc))
         self._n = len(chunks)
+        self._by_prefix: dict[str, set[str]] = {}
+        for term in self._df:
+            self._by_prefix.setdefault(term[:PREFIX], set()).add(term)
+
+    def knows(self, term: str) -> bool:
+        """Say whether any indexed chunk contains the term, or a close form of it ("california" for "californian")."""
+        return term in self._df or bool(self.variants(term))
+
+    @functools.lru_cache(maxsize=4096)
+    def variants(self, term: str) -> tuple[str, ...]:
+        """Return the indexed terms that are forms of an unindexed one: "california" for "californian",
+        and names it is glued into ("jobsohio" for "ohio")."""
+        if term in self._df or len(term) < 4 or term.isdigit():
+            return ()
+        close = {t for t in self._by_prefix.get(term[:PREFIX], ()) if similar(term, t)}
+        return tuple(sorted(close | {t for t in self._df if term in t}))
+
+    def rare_idf(self) -> float:
+        """Return the IDF of a term found in a single chunk."""
+        return math.log(1 + (self._n - 0.5) / 1.5)
 
     def idf(self, term: str) -> float:
         """Return the term's inverse document frequency; unseen terms weigh the most."""
@@ -47,7 +76,7 @@ class LexicalIndex:
 
     def search(self, query_terms: list[str], k: int) -> list[tuple[Chunk, float]]:
         """Return up to k chunks that share terms with the query, best first."""
-        known = [t for t in query_terms if t in self._df]
+        known = [v for t in query_terms for v in ((t,) if t in self._df else self.variants(t))]
         if not known or not self.chunks:
             return []
         ids, scores = self._bm25.retrieve([known], k=min(k, len(self.chunks)), show_progress=False)

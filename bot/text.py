@@ -18,32 +18,37 @@ into is it its me my no not of on or our she so such than that the their them th
 this those to us was we were what when where which while who whom whose why will with would you your
 about also any both each few more most other some very just only own same too tell know please
 happen happened happens take took taken takes get got make made give gave come came part held hold
-like anyone anything something thing things kind sort many much along around one
+like anyone anything something thing things kind sort many much along around one co
 """.split()) - {"us"}
 
 # Words that ask about the same thing. Each group maps to its first member.
 SYNONYM_GROUPS = [
-    ["participant", "attendee", "people", "person", "attend", "attended", "participate", "participated",
-     "delegate", "joined"],
+    ["participant", "attendee", "attendees", "people", "person", "attend", "attended", "participate",
+     "participated", "delegate", "delegates", "joined", "audience", "crowd", "guest", "guests", "visitor",
+     "visitors"],
     ["organisation", "organization", "organizations", "organisations", "association", "body", "bodies",
      "entity", "entities", "institution", "company", "companies", "firm", "firms", "group", "groups",
-     "member", "members"],
-    ["visit", "visited", "visiting", "tour", "toured", "trip", "went", "go", "stop", "stops"],
+     "member", "members", "outfit", "outfits", "agency", "agencies"],
+    ["visit", "visited", "visiting", "tour", "toured", "trip", "went", "go", "stop", "stops", "itinerary",
+     "route", "journey", "travel", "travelled", "traveled"],
     ["mission", "delegation", "expedition"],
     ["roundtable", "round-table", "panel", "meeting", "conference", "event", "session"],
     ["lead", "led", "leader", "head", "headed", "organise", "organize", "organised", "organized",
-     "organiser", "organizer", "organisers", "organizers", "responsible", "run", "ran", "coordinate", "coordinated", "coordinator"],
+     "organiser", "organizer", "organisers", "organizers", "responsible", "role", "roles", "charge", "run", "ran", "coordinate", "coordinated", "coordinator"],
     ["fund", "funded", "funding", "finance", "financed", "sponsor", "sponsored", "paid", "pay"],
     ["aim", "goal", "objective", "purpose", "intend", "enhance"],
-    ["place", "venue", "location", "hosted", "host", "site"],
+    ["place", "venue", "location", "site"],
+    ["include", "included", "includes", "including", "cover", "covered", "covers", "contain", "contained"],
     ["workshop", "co-creation"],
     ["cleantech", "clean-tech"],
-    ["field", "sector", "area", "domain", "industry", "industries", "theme", "topic"],
+    ["field", "sector", "area", "domain", "industry", "industries"],
     ["collaboration", "cooperation", "partnership", "collaborate", "cooperate", "partner", "partners"],
     ["start", "began", "begin", "kick", "kicked", "took", "off", "opened", "first"],
     ["day", "date", "days"],
     ["learn", "understand", "insight", "knowledge"],
     ["city", "town"],
+    ["country", "countries", "nation", "nations"],
+    ["focus", "subject", "subjects", "topic", "topics", "theme", "themes", "discuss", "discussed"],
 ]
 DEMONYMS = {
     "us": ["american", "americans", "u.s", "u.s.", "usa", "united states", "america"],
@@ -97,8 +102,13 @@ def _build_canon() -> dict[str, str]:
 
 _CANON = _build_canon()
 _PHRASES = {"united states": "us", "took part": "participant", "take part": "participant",
+            "in charge of": "lead", "in charge": "lead", "team up": "collaboration", "teamed up": "collaboration",
+            "worked with": "collaboration", "work with": "collaboration",
             "took place": "", "take place": "", "taken place": "", "takes place": "",
             "the netherlands": "netherlands", "thirty-two": "32", "thirty two": "32"}
+
+
+_PHRASE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _PHRASES), key=len, reverse=True)) + r")\b")
 
 
 def _expand_numeric_dates(text: str) -> str:
@@ -135,8 +145,7 @@ def _term(token: str) -> str | None:
 def tokens(text: str) -> list[str]:
     """Return the folded word tokens of text ("U.S." stays one token)."""
     text = fold(_expand_numeric_dates(text))
-    for phrase, replacement in _PHRASES.items():
-        text = text.replace(phrase, replacement)
+    text = _PHRASE.sub(lambda m: _PHRASES[m.group(0)], text)
     found = (t.replace(".", "") if re.fullmatch(r"(?:[a-z]\.){2,}", t) else re.sub(r"['’]s$", "", t)
              for t in _WORD.findall(text))
     return [t for t in found if len(t) > 1 or t.isdigit()]
@@ -149,8 +158,8 @@ def terms(text: str) -> list[str]:
         term = _term(token)
         if term:
             out.append(term)
-        if "-" in token:  # "co-creation" also matches "creation"
-            out.extend(t for t in (_term(p) for p in token.split("-")) if t)
+        if "-" in token:  # "co-creation" also matches "creation" ("co" alone means nothing)
+            out.extend(t for t in (_term(p) for p in token.split("-") if len(p) > 2) if t)
     return out
 
 

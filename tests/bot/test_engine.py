@@ -94,12 +94,16 @@ def test_ask_cli_json_contract(bundled):
                                             "chunk_id", "score"}
 
 
-def test_question_set_regression_guard(bundled):
-    # Issue 3 targets 90% answer and refusal accuracy; this guards what the engine reaches today
-    # (see the note on issue 3) so that tuning never goes backwards.
+@pytest.mark.parametrize("question_set, answers, refusals", [
+    ("questions.yaml", 0.9, 0.9),  # the targets of issue 3
+    # Written before tuning and never tuned on: shows the methods generalise beyond the wording of
+    # the main set. Guards today's level (0.80 answers, 1.0 refusals), not the issue's target.
+    ("heldout.yaml", 0.75, 0.85),
+])
+def test_question_sets(bundled, question_set: str, answers: float, refusals: float):
     _, engine = bundled
-    summary = summarise(evaluate(engine, load_cases(REPO / "tests" / "eval" / "questions.yaml")))
+    summary = summarise(evaluate(engine, load_cases(REPO / "tests" / "eval" / question_set)))
     assert summary["citation_validity"] == 1.0
-    assert summary["refusal_accuracy"] >= 0.9
-    assert summary["answer_accuracy"] >= 0.75
+    assert summary["refusal_accuracy"] >= refusals
+    assert summary["answer_accuracy"] >= answers
     assert summary["hit_at_k"] >= 0.95
