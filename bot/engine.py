@@ -20,6 +20,7 @@ from ingest import ChunkStore, IndexProblem
 log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.4
+LLM_GATE = 0.5  # share of the refusal threshold at which the LLM still gets to read the passages
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 
@@ -111,14 +112,18 @@ class AnswerEngine:
         candidates = score_sentences(question, previous, query_vector, passages, self.sentence_vectors,
                                      self.word_vectors, lexical) if passages else []
         retrieved = time.perf_counter()
-        grounded = bool(candidates) and candidates[0].score >= self.threshold
+        best = candidates[0].score if candidates else 0.0
+        grounded = best >= self.threshold
         result, note = None, None
-        if self.llm is not None and grounded:
+        # The model reads better than the sentence scorer, so it sees the passages on weaker evidence,
+        # and may itself say that they do not answer.
+        if self.llm is not None and best >= self.threshold * LLM_GATE:
             try:
                 result = self.llm.answer(question, standalone, passages)
             except LLMUnavailable as exc:
                 log.warning("LLM unavailable, answering extractively: %s", exc)
-                note = f"{exc} This is an extractive answer quoting the documents."
+                note = f"{exc} " + ("This is an extractive answer quoting the documents." if grounded else
+                                    "Without it, I looked for sentences that answer this and found none.")
         if result is None:
             result = self._extractive(question, candidates, grounded)
             result.note = note

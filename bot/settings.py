@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 
-from ingest import IndexSettings
+from ingest import PROJECT_ROOT, IndexSettings
 
 
 class BotSettings(IndexSettings):
@@ -22,6 +23,7 @@ class BotSettings(IndexSettings):
     answer_threshold: float = Field(0.4, ge=0, le=1)
     max_question_chars: int = Field(1000, ge=20, le=4000)
     history_turns: int = Field(6, ge=0, le=50)
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
 
     discord_token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN"))
 

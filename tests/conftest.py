@@ -90,3 +90,34 @@ def chroma_server(tmp_path_factory):
     yield "127.0.0.1", port
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory):
+    """Index the bundled documents once per session with the real local model; yield (settings, store)."""
+    from bot.settings import BotSettings
+    from ingest import open_store, sync_index
+
+    settings = BotSettings(index_dir=tmp_path_factory.mktemp("bundled-index"), _env_file=None,
+                           answer_mode="extractive")
+    store = open_store(settings)
+    sync_index(settings, store)
+    return settings, store
+
+
+@pytest.fixture(scope="session")
+def openai_session():
+    """A local OpenAI-compatible server for the whole session."""
+    from tests.fakes.openai_server import FakeOpenAI
+
+    server = FakeOpenAI(free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_server(openai_session):
+    """The local OpenAI-compatible server, with an empty script and no recorded requests."""
+    openai_session.reset()
+    yield openai_session
+    openai_session.reset()

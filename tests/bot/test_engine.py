@@ -20,11 +20,8 @@ from tests.conftest import REPO
 
 
 @pytest.fixture(scope="module")
-def bundled(tmp_path_factory):
-    index = tmp_path_factory.mktemp("index")
-    settings = BotSettings(index_dir=index, _env_file=None, answer_mode="extractive")
-    store = open_store(settings)
-    sync_index(settings, store)
+def bundled(bundled_index):
+    settings, store = bundled_index
     return settings, AnswerEngine(store)
 
 

@@ -1,0 +1,99 @@
+"""A local OpenAI-compatible chat server for tests: scripted replies, real HTTP, recorded requests."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+
+@dataclass
+class Reply:
+    """What the server answers to one request."""
+
+    content: str | None = None  # the assistant message
+    status: int = 200
+    body: str | None = None  # a raw body instead (for garbage replies)
+    delay: float = 0.0  # seconds to wait first (for timeouts)
+
+
+ERRORS = {
+    401: {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}},
+    429: {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}},
+    500: {"error": {"message": "The server had an error", "type": "server_error", "code": None}},
+}
+
+
+class FakeOpenAI:
+    """Serve /v1/chat/completions on loopback from a queue of replies (or a function of the request)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}/v1"
+        self.replies: deque[Reply] = deque()
+        self.respond: Callable[[dict], Reply] | None = None
+        self.requests: list[dict] = []
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._runner: web.AppRunner | None = None
+
+    def reset(self) -> None:
+        """Forget the script and the recorded requests."""
+        self.replies.clear()
+        self.requests.clear()
+        self.respond = None
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with these replies, in order."""
+        self.replies.extend(replies)
+
+    def start(self) -> FakeOpenAI:
+        """Start serving in a background thread."""
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        data = await request.json()
+        self.requests.append({"headers": dict(request.headers), **data})
+        if self.replies:
+            reply = self.replies.popleft()
+        elif self.respond is not None:
+            reply = self.respond(data)
+        else:
+            reply = Reply("NOT_IN_DOCUMENTS")
+        if reply.delay:
+            await asyncio.sleep(reply.delay)
+        if reply.body is not None:
+            return web.Response(text=reply.body, status=reply.status, content_type="application/json")
+        if reply.status != 200:
+            return web.json_response(ERRORS.get(reply.status, ERRORS[500]), status=reply.status)
+        return web.json_response({
+            "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": data.get("model", "test"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": reply.content},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        })
+
+
+def messages_text(request: dict) -> str:
+    """Return all the text a request sent to the model."""
+    return "\n".join(m["content"] for m in request["messages"] if isinstance(m.get("content"), str))
+
