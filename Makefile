@@ -24,6 +24,7 @@ run: install
 	$(PY) -m bot
 
 test: install
+	$(VENV)/bin/ruff check bot ingest tests benchmarks
 	$(PY) -m pytest -q
 
 bench: install

@@ -163,7 +163,8 @@ def load_agenda(path: Path) -> Agenda:
                 entries = (raw or {}).get("entries") or []
                 entry = entries[loc[1]] if loc[1] < len(entries) else {}
                 name = entry.get("id") or entry.get("title") if isinstance(entry, dict) else None
-                where = f"entry {loc[1] + 1} ({name or 'no id'})" + (f", field {'.'.join(map(str, loc[2:]))}" if loc[2:] else "")
+                field = f", field {'.'.join(map(str, loc[2:]))}" if loc[2:] else ""
+                where = f"entry {loc[1] + 1} ({name or 'no id'}){field}"
             else:
                 where = ".".join(map(str, loc)) or "top level"
             problems.append(f"{where}: {error['msg']}")

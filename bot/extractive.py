@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import functools
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from bot.answer import Citation
+from bot.question import answer_type, asks_for_list, counts, listed_names, quantity_heads, satisfies
 from bot.retrieval import LexicalIndex, Passage, similar
-from bot.text import NUMBER_WORDS, has_date, has_number, has_proper_name, terms, tokens
+from bot.text import terms, tokens
 from ingest import ANAPHOR, sentence_spans
 
 SEMANTIC_WEIGHT = 0.5
@@ -21,8 +21,9 @@ TITLE_CREDIT = 0.35  # a question term found only in the document title, which s
 PREVIOUS_TURN_WEIGHT = 0.5  # terms carried over from the previous question of a follow-up
 SOFT_MATCH = 0.6  # cosine between single-word embeddings above which a paraphrase counts
 SOFT_CREDIT = 0.8
-UNKNOWN_PENALTY = 0.6  # the question names something no document mentions, and the sentence does not paraphrase it
-UNKNOWN_VERB_WEIGHT = 0.3  # an unknown verb ("play", "help") is usually a paraphrase, not a missing topic
+# The question names something the sentence's document never mentions, nor the sentence paraphrases.
+UNKNOWN_PENALTY = 0.6
+UNKNOWN_VERB_WEIGHT = 0.3  # a verb no document uses ("play", "help") is usually a paraphrase, not a missing topic
 QUANTITY_PENALTY = 0.8  # "how many X": the sentence has numbers, but none counts X
 NAMES_BONUS = 0.3  # "which organisations...": a sentence listing names the question does not contain
 
@@ -41,10 +42,6 @@ remain report represent require run say see seem send serve set show spend start
 support take talk team tell think travel try turn understand use visit want win work write
 """.split())
 _AUXILIARY = frozenset("to did do does didn didnt will would can could should may might shall".split())
-# Question words whose answer is a name ("Which body funded...", "Who led...").
-_NAME_HEADS = frozenset(terms("organisation cluster partner project programme initiative institution"))
-
-
 _ANAPHOR = ANAPHOR
 
 
@@ -59,67 +56,6 @@ class Candidate:
     coverage: float
     score: float
     antecedent: int | None = None  # offset of the sentence before it in the chunk, if any
-
-
-def answer_type(question: str) -> str | None:
-    """Return the kind of fact a question asks for: number, money, date, place, name, or None."""
-    q = question.casefold()
-    if re.search(r"\bhow (much|expensive)\b|\bcost|\bbudget|\bprice", q):
-        return "money"
-    if re.search(r"\bhow many\b|\bnumber of\b|\bhow large\b|\bhow big\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (date|day|time|year|month)\b|\bwhich (date|day|year|month)\b|\bwhat time\b", q):
-        return "date"
-    if re.search(r"\bwhere\b|\bwhich (city|country|countries|venue|town|place)\b|\bwhat (city|venue|place)\b", q):
-        return "place"
-    if re.search(r"^\s*(who|whom)\b|\b(name|title|called)\b", q):
-        return "name"
-    head = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", q)
-    if head and set(terms(f"{head.group(1)} {head.group(2) or ''}")) & _NAME_HEADS:
-        return "name"
-    return None
-
-
-def quantity_heads(question: str) -> set[str]:
-    """Return the terms of what a "how many" question counts ("How many US groups..." -> us, organisation)."""
-    match = re.search(r"\bhow many\s+((?:[\w.-]+\s*){1,3})", question, re.IGNORECASE)
-    return set(terms(match.group(1))) if match else set()
-
-
-def counts(sentence: str, heads: set[str]) -> bool:
-    """Say whether a number in the sentence counts one of heads ("12 American ... associations")."""
-    toks = tokens(sentence)
-    for i, tok in enumerate(toks):
-        if tok.isdigit() or tok in NUMBER_WORDS:
-            if heads & {t for w in toks[i + 1 : i + 5] for t in terms(w)}:
-                return True
-    return False
-
-
-def listed_names(sentence: str, question_terms: set[str]) -> int:
-    """Count the items of an enumeration of names ("A, B, and C") that the question does not contain."""
-    items = re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|:\s*", sentence)
-    return sum(1 for item in items[1:] if item[:1].isupper() and not set(terms(item)) & question_terms)
-
-
-def asks_for_list(question: str) -> bool:
-    """Say whether a question asks for several things by name ("Which organisations ...?")."""
-    head = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
-    return bool(head) and any(w and w.endswith("s") and not w.endswith("ss") and set(terms(w)) & _NAME_HEADS
-                              for w in head.groups())
-
-
-def satisfies(kind: str | None, sentence: str) -> bool:
-    """Say whether a sentence states the kind of fact asked for."""
-    if kind is None:
-        return True
-    if kind == "money":
-        return bool(re.search(r"[$€£]|\b(eur|euros?|usd|dollars?|budget)\b", sentence, re.IGNORECASE))
-    if kind == "number":
-        return has_number(sentence)
-    if kind == "date":
-        return has_date(sentence)
-    return has_proper_name(sentence)
 
 
 @dataclass(frozen=True)
@@ -186,11 +122,11 @@ class WordVectors:
 
 @dataclass
 class QueryTerms:
-    """The question's terms with their weights, the words they came from, and the unknown topics."""
+    """The question's terms with their weights, the words they came from, and the topics it asks about."""
 
     weights: dict[str, float]
     surface: dict[str, str]
-    unknown: set[str] = field(default_factory=set)  # topics of the question no document mentions
+    topics: set[str] = field(default_factory=set)  # terms that are not verbs or slot words ("hotel", "visa")
 
 
 def weighted_terms(question: str, previous: str | None, lexical: LexicalIndex | None = None) -> QueryTerms:
@@ -198,12 +134,14 @@ def weighted_terms(question: str, previous: str | None, lexical: LexicalIndex | 
 
     A term weighs 1 + its IDF (smoothed: in a small corpus plain IDF is near zero for everything the
     documents are about). A follow-up's earlier question counts less. A word no document contains
-    is a missing topic, unless it only names the kind of answer ("title") or is a verb, which is
-    more often a paraphrase ("What part did SRI play?").
+    weighs as a rare one, except a verb, which is more often a paraphrase ("What part did SRI
+    play?"), and a word that only names the kind of answer ("title"), which weighs nothing.
+    Topics are the question's own terms other than those: a document that mentions none of a topic
+    cannot answer the question.
     """
     weights: dict[str, float] = {}
     surface: dict[str, str] = {}
-    unknown: set[str] = set()
+    topics: set[str] = set()
     rare = lexical.rare_idf() if lexical is not None else 0.0
     for text, turn_weight in ((question, 1.0), (previous or "", PREVIOUS_TURN_WEIGHT)):
         words = tokens(text)
@@ -212,21 +150,20 @@ def weighted_terms(question: str, previous: str | None, lexical: LexicalIndex | 
                 if term in weights:
                     continue
                 surface[term] = word
+                slot, verb = word in SLOT_WORDS, _verb_like(word, words[i - 1] if i else "")
+                if turn_weight == 1.0 and not (slot or verb):
+                    topics.add(term)
                 if lexical is None:
                     weights[term] = turn_weight
                 elif lexical.knows(term):
                     weights[term] = turn_weight * (1 + min(lexical.idf(term), rare))
                     if turn_weight == 1.0 and i and words[i - 1] in ("which", "what"):
                         weights[term] *= SLOT_HEAD_WEIGHT
-                elif word in SLOT_WORDS:
+                elif slot:
                     weights[term] = 0.0
-                elif _verb_like(word, words[i - 1] if i else ""):
-                    weights[term] = turn_weight * UNKNOWN_VERB_WEIGHT * (1 + rare)
                 else:
-                    weights[term] = turn_weight * (1 + rare)
-                    if turn_weight == 1.0:
-                        unknown.add(term)
-    return QueryTerms(weights, surface, unknown)
+                    weights[term] = turn_weight * (UNKNOWN_VERB_WEIGHT if verb else 1.0) * (1 + rare)
+    return QueryTerms(weights, surface, topics)
 
 
 def _verb_like(word: str, before: str) -> bool:
@@ -250,9 +187,10 @@ class SentenceFeatures:
     title: frozenset[str]  # terms of the document title
 
 
-def coverage(query: QueryTerms, features: SentenceFeatures, word_vectors: dict[str, np.ndarray]) -> tuple[float, bool]:
-    """Return the weighted share of question terms the sentence covers, and whether it misses
-    a topic that no document mentions (a sign the documents do not answer the question)."""
+def coverage(query: QueryTerms, features: SentenceFeatures, word_vectors: dict[str, np.ndarray],
+             document: frozenset[str]) -> tuple[float, bool]:
+    """Return the weighted share of question terms the sentence covers, and whether it misses a topic
+    that its whole document (as retrieved) never mentions: a sign this document does not answer."""
     total = sum(query.weights.values())
     if total <= 0:
         return 0.0, False
@@ -266,7 +204,7 @@ def coverage(query: QueryTerms, features: SentenceFeatures, word_vectors: dict[s
             credit = TITLE_CREDIT
         else:
             credit = _soft_credit(word_vectors.get(query.surface[term]), features.words, word_vectors)
-            misses_unknown |= term in query.unknown and credit == 0
+            misses_unknown |= credit == 0 and term in query.topics and not _covers(term, document)
         got += credit * weight
     return got / total, misses_unknown
 
@@ -297,6 +235,12 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
     asked = set(query.weights)
     sentences, seen = [], set()
     cached = vectors.get(passages)
+    documents: dict[str, frozenset[str]] = {}
+    for passage in passages:
+        m = passage.chunk.metadata
+        documents[passage.chunk.source] = documents.get(passage.chunk.source, frozenset()).union(
+            _context_terms(m.get("title") or ""), _context_terms(m.get("section") or ""),
+            *cached[passage.chunk.id].terms)
     for passage in passages:
         chunk = cached[passage.chunk.id]
         m = passage.chunk.metadata
@@ -315,7 +259,7 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
     candidates = []
     for passage, start, text, vector, features, antecedent in sentences:
         semantic = float(vector @ query_vector)
-        cover, misses_unknown = coverage(query, features, word_vectors)
+        cover, misses_unknown = coverage(query, features, word_vectors, documents[passage.chunk.source])
         score = SEMANTIC_WEIGHT * semantic + (1 - SEMANTIC_WEIGHT) * cover
         if not satisfies(kind, text):
             score *= TYPE_PENALTY

@@ -52,7 +52,8 @@ def read_template(directory: Path, name: str) -> str:
         raise PromptError(f"{path}: {exc}") from exc
     expected = TEMPLATES[name]
     if found != expected:
-        raise PromptError(f"{path} must use the variables {sorted(expected) or 'none'}; it uses {sorted(found) or 'none'}")
+        raise PromptError(f"{path} must use the variables {sorted(expected) or 'none'}; "
+                          f"it uses {sorted(found) or 'none'}")
     return text
 
 

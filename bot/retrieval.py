@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import functools
+import logging
 import math
 import threading
 from collections import Counter
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import bm25s
 
+from bot.question import INDEXED_KINDS, answer_type, kind_token, kind_tokens
 from bot.text import terms
 from ingest import Chunk, ChunkStore, newest_versions
 
@@ -18,6 +19,7 @@ log = logging.getLogger(__name__)
 
 RRF_K = 60  # the constant of Cormack et al.'s reciprocal rank fusion
 PREFIX = 5
+MAX_GLUED = 3
 
 
 def similar(a: str, b: str) -> bool:
@@ -42,7 +44,8 @@ class LexicalIndex:
 
     def __init__(self, chunks: list[Chunk]) -> None:
         self.chunks = chunks
-        corpus = [terms(f"{c.metadata.get('title', '')} {c.metadata.get('section', '')} {c.text}") for c in chunks]
+        corpus = [terms(f"{c.metadata.get('title', '')} {c.metadata.get('section', '')} {c.text}")
+                  + kind_tokens(c.text) for c in chunks]
         self._bm25 = bm25s.BM25()
         if chunks:
             self._bm25.index(corpus, show_progress=False)
@@ -63,7 +66,10 @@ class LexicalIndex:
         if term in self._df or len(term) < 4 or term.isdigit():
             return ()
         close = {t for t in self._by_prefix.get(term[:PREFIX], ()) if similar(term, t)}
-        return tuple(sorted(close | {t for t in self._df if term in t}))
+        glued = {t for t in self._df if term in t}
+        # A name glued into another ("ohio" in "jobsohio") is found in few words; a common
+        # morpheme ("play" in "display", "playback", "replay") in many, and those are other words.
+        return tuple(sorted(close | (glued if len(glued) <= MAX_GLUED else set())))
 
     def rare_idf(self) -> float:
         """Return the IDF of a term found in a single chunk."""
@@ -86,7 +92,7 @@ class LexicalIndex:
 class HybridRetriever:
     """Search the index by meaning and by words; the BM25 side follows every re-index."""
 
-    def __init__(self, store: ChunkStore, dense_k: int = 10, lexical_k: int = 10, top_k: int = 6) -> None:
+    def __init__(self, store: ChunkStore, dense_k: int = 20, lexical_k: int = 20, top_k: int = 10) -> None:
         self.store = store
         self.dense_k, self.lexical_k, self.top_k = dense_k, lexical_k, top_k
         self._lexical = LexicalIndex([])
@@ -111,7 +117,8 @@ class HybridRetriever:
         lexical = lexical or self.lexical()
         vector = query_vector if query_vector is not None else self.store.embeddings.embed_query(question)
         dense = self.store.query(vector, self.dense_k)
-        lex = lexical.search(terms(question), self.lexical_k)
+        kind = answer_type(question)
+        lex = lexical.search(terms(question) + ([kind_token(kind)] if kind in INDEXED_KINDS else []), self.lexical_k)
         fused: dict[str, Passage] = {}
         for rank, (chunk, score) in enumerate(dense):
             fused[chunk.id] = Passage(chunk, score, 0.0, 1 / (RRF_K + rank + 1))

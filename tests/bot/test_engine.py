@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -50,7 +49,8 @@ def test_follow_up_uses_the_conversation(bundled):
     assert "SRI" in follow_up.answer and follow_up.standalone_question
 
 
-@pytest.mark.parametrize("question,message", [("   \u200b\x00 ", "type a question"), ("x" * 100_000, "100,000 characters")])
+@pytest.mark.parametrize("question,message", [("   \u200b\x00 ", "type a question"),
+                                              ("x" * 100_000, "100,000 characters")])
 def test_bad_questions_get_a_clear_message(bundled, question, message):
     _, engine = bundled
     with pytest.raises(QuestionRejected, match=message):

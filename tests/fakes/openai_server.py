@@ -22,7 +22,8 @@ class Reply:
 
 
 ERRORS = {
-    401: {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}},
+    401: {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                    "code": "invalid_api_key"}},
     429: {"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}},
     500: {"error": {"message": "The server had an error", "type": "server_error", "code": None}},
 }
