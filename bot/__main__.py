@@ -75,7 +75,12 @@ def cmd_agenda(settings: BotSettings, args) -> int:
     if args.json:
         print(json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False))
         return 0
-    console = Console()
+    show_entries(agenda, entries, Console())
+    return 0
+
+
+def show_entries(agenda, entries, console: Console) -> None:
+    """Print programme entries, or the days the programme covers when none matches."""
     if not entries:
         console.print("No programme entry matches. Days: " + ", ".join(d.isoformat() for d in agenda.days()))
     for e in entries:
@@ -85,7 +90,6 @@ def cmd_agenda(settings: BotSettings, args) -> int:
                 console.print(f"  {note}", style="italic", highlight=False)
         if e.organisations:
             console.print("  Organisations: " + ", ".join(e.organisations), highlight=False)
-    return 0
 
 
 def cmd_eval(settings: BotSettings, args) -> int:
@@ -113,30 +117,58 @@ def cmd_run(settings: BotSettings) -> int:
                       f"in {report.seconds:.1f} s.")
         for failure in report.failures:
             console.print(f"[red]could not index[/red] {failure.path}: {failure.reason}", highlight=False)
-    for source in engine.store.sources():
-        console.print(f"  • {source.title or source.source} ({source.chunks} chunks, indexed {source.indexed_at[:19]})",
-                      highlight=False)
+    print_sources(engine, console)
     if settings.discord_token:
-        console.print("[yellow]DISCORD_TOKEN is set, but the Discord face is not built yet; "
-                      "starting the terminal chat.[/yellow]")
+        from bot.discord_bot.client import run
+
+        console.print("Connecting to Discord…")
+        run(settings, engine)
+        return 0
+    console.print("[dim]No DISCORD_TOKEN: this is the terminal chat. To answer on Discord, set DISCORD_TOKEN "
+                  "(see README.md, 'Discord').[/dim]")
     return terminal_chat(engine, settings, console)
 
 
 def terminal_chat(engine, settings: BotSettings, console: Console) -> int:
     """Answer questions typed at the terminal, keeping the conversation for follow-ups."""
-    console.print("Ask about the 2018 US cluster mission to the EU (empty line or Ctrl-D to quit).")
+    console.print("Ask about the 2018 US cluster mission to the EU. /agenda [day|country|organisation] shows "
+                  "the programme, /sources the documents; an empty line or Ctrl-D quits.", markup=False)
     conversation = Conversation(max_turns=settings.history_turns)
     while True:
         try:
-            question = console.input("[bold]> [/bold]")
+            line = console.input("[bold]> [/bold]").strip()
         except (EOFError, KeyboardInterrupt):
             return 0
-        if not question.strip():
+        if not line:
             return 0
         try:
-            render_answer(engine.answer(question, conversation), console)
-        except (QuestionRejected, IndexProblem) as exc:
+            if line.startswith("/agenda"):
+                print_agenda(settings, line.removeprefix("/agenda").strip(), console)
+            elif line.startswith("/sources"):
+                print_sources(engine, console)
+            else:
+                render_answer(engine.answer(line, conversation), console)
+        except (QuestionRejected, IndexProblem, AgendaError) as exc:
             console.print(f"[red]{exc}[/red]", highlight=False)
+
+
+def print_sources(engine, console: Console) -> None:
+    """List the indexed documents."""
+    for source in engine.store.sources():
+        console.print(f"  • {source.title or source.source} ({source.chunks} chunks, indexed {source.indexed_at[:19]})",
+                      highlight=False)
+
+
+def print_agenda(settings: BotSettings, query: str, console: Console) -> None:
+    """Show the programme entries matching a day, a country or an organisation (whichever the text is)."""
+    agenda = load_agenda(settings.agenda_file)
+    entries = agenda.entries
+    if query:
+        try:
+            entries = agenda.lookup(day=parse_day(query, agenda))
+        except ValueError:
+            entries = agenda.lookup(country=query) or agenda.lookup(organisation=query)
+    show_entries(agenda, entries, console)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,6 +25,10 @@ _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|w
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 
 
+# Pings and channel links are not part of what is asked ("@everyone where was ...?").
+_MENTIONS = re.compile(r"@(?:everyone|here)\b|<(?:@[!&]?|#)\d+>")
+
+
 class QuestionRejected(ValueError):
     """The question cannot be asked as it is; the message says what to change."""
 
@@ -55,7 +59,7 @@ def clean_question(text: str, max_chars: int) -> str:
     """Remove control and zero-width characters, collapse spaces, and check the length."""
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in text if unicodedata.category(ch) != "Cf")
-    text = re.sub(r"\s+", " ", text).strip()
+    text = re.sub(r"\s+", " ", _MENTIONS.sub(" ", text)).strip()
     if not text:
         raise QuestionRejected("Please type a question, for example: Where was the roundtable held?")
     if len(text) > max_chars:

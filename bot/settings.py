@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic_settings import NoDecode
 
 from ingest import PROJECT_ROOT, IndexSettings
+
+
+def _ids(value: object) -> object:
+    """Accept Discord ids as "123, 456" or "123 456" as well as a list."""
+    if isinstance(value, str):
+        return [int(part) for part in value.replace(",", " ").split()]
+    return value
+
+
+IdList = Annotated[list[int], NoDecode, BeforeValidator(_ids)]
 
 
 class BotSettings(IndexSettings):
@@ -26,6 +37,17 @@ class BotSettings(IndexSettings):
     prompts_dir: Path = PROJECT_ROOT / "prompts"
 
     discord_token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN"))
+    ask_channel_ids: IdList = []  # every new message in these channels is a question
+    admin_role_ids: IdList = []  # besides members with Manage Server
+    reply_in_thread: bool = True  # a mention is answered in a thread opened on it (else inline)
+    cooldown_questions: int = Field(3, ge=1)  # questions a user may ask ...
+    cooldown_seconds: float = Field(30.0, ge=0)  # ... per this many seconds
+    max_upload_mb: float = Field(10.0, gt=0)
+    reindex_minutes: float = Field(0.0, ge=0)  # periodic re-index; 0 = off
+    feedback_db: Path = PROJECT_ROOT / ".index" / "feedback.sqlite3"
+    discord_api_base: str | None = None  # another REST base (an HTTP proxy in front of Discord, or tests)
+    discord_gateway_url: str | None = None  # another gateway
+    guild_ids: IdList = []  # sync slash commands to these guilds at start-up (instant), else globally
 
     def llm_enabled(self) -> bool:
         """Say whether answers should be written by the language model."""

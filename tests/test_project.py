@@ -42,3 +42,10 @@ def test_compose_runs_ingest_before_the_bot_and_documents_its_variables():
     example = (REPO / ".env.example").read_text()
     listed = {line.split("=")[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
     assert listed <= env_names()
+
+
+def test_readme_invite_link_asks_for_the_permissions_the_bot_needs():
+    from bot.discord_bot.client import PERMISSIONS
+
+    readme = (REPO / "README.md").read_text()
+    assert f"permissions={PERMISSIONS.value}" in readme and f"`{PERMISSIONS.value}`" in readme

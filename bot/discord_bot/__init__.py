@@ -1,0 +1,1 @@
+"""The Discord face of missionbot: thin cogs over `bot.service.Assistant`; no answering logic here."""

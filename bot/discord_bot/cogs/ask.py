@@ -1,0 +1,101 @@
+"""Asking: a mention (answered in a thread), follow-ups in that thread, ask-channels, and /ask."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer import Answer
+from bot.discord_bot.client import MissionBot, error_reply
+from bot.discord_bot.cogs.feedback import feedback_view
+from bot.discord_bot.render import answer_parts
+
+log = logging.getLogger(__name__)
+
+HINT = "Ask me about the 2018 US cluster mission to the EU, e.g. *Where was the roundtable held?*"
+
+
+def thread_name(question: str) -> str:
+    """Name a thread after its question (Discord allows 100 characters)."""
+    name = re.sub(r"\s+", " ", question).strip()
+    return (name[:95] + "…") if len(name) > 96 else (name or "Question")
+
+
+class Ask(commands.Cog):
+    """Answer questions asked in channels, in the bot's threads, and with /ask."""
+
+    def __init__(self, bot: MissionBot) -> None:
+        self.bot = bot
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.author.bot or message.guild is None or self.bot.user is None:
+            return
+        channel = message.channel
+        own_thread = isinstance(channel, discord.Thread) and channel.owner_id == self.bot.user.id
+        mentioned = self.bot.user in message.mentions
+        if not (own_thread or mentioned or channel.id in self.bot.settings.ask_channel_ids):
+            return
+        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        if not question:
+            await message.reply(HINT, mention_author=False)
+            return
+        wait = self.bot.retry_after(message.author.id)
+        if wait:
+            await message.reply(f"You're asking quickly; please wait {wait:.0f} s.", mention_author=False)
+            return
+        if own_thread:
+            target, key, reference = channel, str(channel.id), None
+        elif self.bot.settings.reply_in_thread and isinstance(channel, discord.TextChannel):
+            target = await message.create_thread(name=thread_name(question), auto_archive_duration=1440)
+            key, reference = str(target.id), None
+        else:
+            target, key, reference = channel, None, message
+        async with target.typing():
+            try:
+                answer = await self.bot.assistant.ask(question, key)
+            except Exception as exc:  # noqa: BLE001 - every failure gets a reply with an error id
+                await target.send(error_reply(exc), reference=reference, mention_author=False)
+                return
+        await self.send_answer(target, answer, reference)
+
+    async def send_answer(self, target: discord.abc.Messageable, answer: Answer,
+                          reference: discord.Message | None = None) -> None:
+        """Send an answer as one or more messages, with feedback buttons under the last."""
+        parts = answer_parts(answer)
+        view = feedback_view(self.bot.feedback.record(answer))
+        for n, part in enumerate(parts):
+            last = n == len(parts) - 1
+            await target.send(part.content, embed=part.embed, view=view if last else None,
+                              reference=reference if n == 0 else None, mention_author=False,
+                              allowed_mentions=discord.AllowedMentions.none())
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question about the mission", private="Only you see the answer")
+    async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
+        """Ask a question about the 2018 US cluster mission; the answer cites the documents."""
+        wait = self.bot.retry_after(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(f"You're asking quickly; please wait {wait:.0f} s.",
+                                                    ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True, ephemeral=private)
+        answer = await self.bot.assistant.ask(question)
+        parts = answer_parts(answer)
+        view = feedback_view(self.bot.feedback.record(answer))
+        first, rest = parts[0], parts[1:]
+        await interaction.edit_original_response(content=first.content, embed=first.embed,
+                                                 view=None if rest else view,
+                                                 allowed_mentions=discord.AllowedMentions.none())
+        for n, part in enumerate(rest):
+            await interaction.followup.send(part.content, embed=part.embed or discord.utils.MISSING,
+                                            view=view if n == len(rest) - 1 else discord.utils.MISSING,
+                                            ephemeral=private, allowed_mentions=discord.AllowedMentions.none())
+
+
+async def setup(bot: MissionBot) -> None:
+    await bot.add_cog(Ask(bot))

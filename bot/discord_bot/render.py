@@ -1,0 +1,91 @@
+"""Turn answers, the agenda and reports into Discord messages within Discord's limits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import discord
+
+from bot.agenda import Agenda, AgendaEntry
+from bot.answer import Answer, Citation
+
+CONTENT_LIMIT = 2000
+DESCRIPTION_LIMIT = 4096
+FIELD_VALUE_LIMIT = 1024
+FIELD_NAME_LIMIT = 256
+MAX_FIELDS = 25
+COLOUR = discord.Colour.blurple()
+
+
+@dataclass
+class Part:
+    """One message to send: text, and an embed on the last part."""
+
+    content: str
+    embed: discord.Embed | None = None
+
+
+def split_text(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
+    """Split text into pieces of at most `limit` characters at paragraph, line, sentence or word
+    boundaries, never inside or just before a citation marker ("[3]")."""
+    parts, rest = [], text.strip()
+    while len(rest) > limit:
+        cut = _cut_point(rest, limit)
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return parts + [rest] if rest else parts
+
+
+def _cut_point(text: str, limit: int) -> int:
+    window = text[: limit + 1]
+    for pattern in (r"\n\s*\n", r"\n", r"(?<=[.!?\]])\s+(?!\[\d)", r"\s+(?!\[\d)"):
+        ends = [m.start() for m in re.finditer(pattern, window) if 0 < m.start() <= limit]
+        if ends:
+            return ends[-1]
+    return limit
+
+
+def answer_parts(answer: Answer) -> list[Part]:
+    """Render an answer: its text (split if long), a note if it is a fallback, and its sources."""
+    text = answer.answer
+    if answer.note:
+        text += f"\n-# ℹ️ {answer.note}"
+    parts = [Part(p) for p in split_text(text)]
+    if answer.citations:
+        parts[-1].embed = sources_embed(answer.citations)
+    return parts
+
+
+def sources_embed(citations: list[Citation]) -> discord.Embed:
+    """List the sources: number, title, section or page, link, and a short quote."""
+    lines = []
+    for c in citations:
+        where = " · ".join(x for x in (c.section, f"p. {c.page}" if c.page else None) if x)
+        title = f"[{c.title or c.source}]({c.url})" if c.url else (c.title or c.source)
+        lines.append(f"**[{c.index}]** {title}" + (f" — {where}" if where else "") + f"\n> {c.quote}")
+    description = ""
+    for line in lines:
+        if len(description) + len(line) + 2 > DESCRIPTION_LIMIT:
+            break
+        description += ("\n\n" if description else "") + line
+    return discord.Embed(title="Sources", description=description, colour=COLOUR)
+
+
+def agenda_embed(agenda: Agenda, entries: list[AgendaEntry], filters: str) -> discord.Embed:
+    """Render programme entries as fields (date · title → place, notes, organisations)."""
+    embed = discord.Embed(title=agenda.title[:256], colour=COLOUR,
+                          description=f"From the announcement. {filters}".strip()[:DESCRIPTION_LIMIT])
+    for entry in entries[:MAX_FIELDS]:
+        lines = [f"📍 {entry.where()}"]
+        lines += [f"*{note}*" for note in (entry.date_note, entry.place_note) if note]
+        if entry.organisations:
+            lines.append("Organisations: " + ", ".join(entry.organisations))
+        value = "\n".join(lines)
+        if len(value) > FIELD_VALUE_LIMIT:
+            value = value[: FIELD_VALUE_LIMIT - 1] + "…"
+        embed.add_field(name=f"{entry.when()} · {entry.title}"[:FIELD_NAME_LIMIT], value=value, inline=False)
+    if not entries:
+        days = ", ".join(f"{d.day} {d:%b}" for d in agenda.days())
+        embed.add_field(name="No entry matches", value=f"The programme covers {days}.", inline=False)
+    return embed

@@ -1,0 +1,145 @@
+"""What the Discord bot and the terminal ask of missionbot: answers with conversations, documents,
+re-indexing and status. Blocking work (the model, Chroma) runs in worker threads."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import re
+import tempfile
+import unicodedata
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from bot.answer import Answer
+from bot.engine import AnswerEngine, Conversation
+from bot.settings import BotSettings
+from ingest import IndexBusy, IndexReport, SourceInfo, sync_index
+from ingest.loaders import LOADERS, LoadError, load_file
+
+log = logging.getLogger(__name__)
+
+UPLOAD_TYPES = (".pdf", ".md", ".txt", ".html", ".htm", ".docx")
+MAX_CONVERSATIONS = 1000
+
+
+class UploadRejected(ValueError):
+    """An uploaded document cannot be added; the message says why."""
+
+
+@dataclass
+class Status:
+    """What `/status` shows."""
+
+    documents: int
+    chunks: int
+    embedding_model: str
+    answer_mode: str
+    last_reindex: dt.datetime | None
+    last_report: IndexReport | None
+    reindexing: bool
+
+
+def safe_filename(name: str) -> str:
+    """Return a file name with no directories, no leading dot and only plain characters, or raise."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")
+    stem, suffix = os.path.splitext(base)
+    if not stem or suffix.lower() not in UPLOAD_TYPES:
+        raise UploadRejected(f"send a {', '.join(t.lstrip('.') for t in UPLOAD_TYPES)} file")
+    return f"{stem[:80]}{suffix.lower()}"
+
+
+class Assistant:
+    """Answers, per-thread conversations, and the admin operations on the documents."""
+
+    def __init__(self, settings: BotSettings, engine: AnswerEngine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self._conversations: OrderedDict[str, Conversation] = OrderedDict()
+        self._reindex = asyncio.Lock()
+        self.last_reindex: dt.datetime | None = None
+        self.last_report: IndexReport | None = None
+
+    async def ask(self, question: str, conversation_key: str | None = None) -> Answer:
+        """Answer a question; with a key (a thread), earlier turns of that conversation are used."""
+        conversation = self._conversation(conversation_key) if conversation_key else None
+        return await asyncio.to_thread(self.engine.answer, question, conversation)
+
+    def _conversation(self, key: str) -> Conversation:
+        conversation = self._conversations.pop(key, None) or Conversation(max_turns=self.settings.history_turns)
+        self._conversations[key] = conversation
+        while len(self._conversations) > MAX_CONVERSATIONS:
+            self._conversations.popitem(last=False)
+        return conversation
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex.locked()
+
+    async def reindex(self, full: bool = False) -> IndexReport:
+        """Bring the index in step with the documents folder; one run at a time (IndexBusy otherwise)."""
+        if self._reindex.locked():
+            raise IndexBusy("a re-index is already running; try again when it has finished")
+        async with self._reindex:
+            report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
+        self.last_reindex, self.last_report = dt.datetime.now(dt.UTC), report
+        log.info("re-index: %d added, %d updated, %d unchanged, %d removed, %d failed", report.added,
+                 report.updated, report.unchanged, report.removed, report.failed)
+        return report
+
+    async def add_document(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
+        """Check an uploaded document, store it under a safe name in the documents folder and index it."""
+        name = safe_filename(filename)
+        limit = self.settings.max_upload_mb
+        if len(data) > limit * 2**20:
+            raise UploadRejected(f"the file is {len(data) / 2**20:.1f} MB; the limit is {limit:g} MB")
+        try:  # read it before it lands in the folder: a corrupt file must not replace a good one
+            document = await asyncio.to_thread(load_file, Path(name), data)
+        except LoadError as exc:
+            raise UploadRejected(f"{name} could not be read: {exc}") from exc
+        if not document.text.strip():
+            raise UploadRejected(f"{name} has no text to index (a scanned PDF needs OCR first)")
+        await asyncio.to_thread(_write_atomically, self.settings.docs_dir, name, data)
+        return name, await self.reindex()
+
+    async def remove_document(self, source: str) -> IndexReport:
+        """Delete a document from the documents folder and from the index."""
+        root = self.settings.docs_dir.resolve()
+        path = (root / source).resolve()
+        if root not in path.parents or not path.is_file():
+            raise UploadRejected(f"there is no document {source!r} in the documents folder")
+        path.unlink()
+        return await self.reindex()
+
+    def documents(self) -> list[str]:
+        """Return the documents folder's files that can be indexed, relative to it."""
+        root = self.settings.docs_dir
+        return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                      if p.is_file() and p.suffix.lower() in LOADERS and not p.name.startswith("."))
+
+    async def sources(self) -> list[SourceInfo]:
+        """Return what the index holds, one entry per document."""
+        return await asyncio.to_thread(self.engine.store.sources)
+
+    async def status(self) -> Status:
+        """Return the figures of `/status`."""
+        sources = await self.sources()
+        return Status(len(sources), sum(s.chunks for s in sources), self.engine.store.model_name,
+                      self.engine.mode, self.last_reindex, self.last_report, self.reindexing)
+
+
+def _write_atomically(folder: Path, name: str, data: bytes) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=".upload-", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, folder / name)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
