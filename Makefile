@@ -30,6 +30,7 @@ test: install
 bench: install
 	$(PY) -m benchmarks.bench_ingest
 	$(PY) -m benchmarks.bench_answer
+	$(PY) -m benchmarks.bench_discord
 
 clean:
 	rm -rf $(VENV) .index

@@ -6,7 +6,7 @@ import logging
 import re
 
 from bot.answer import Answer, Citation
-from tests.discord.conftest import TOKEN
+from tests.discord.harness import TOKEN
 from tests.fakes.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, MANAGE_GUILD, member
 from tests.fakes.openai_server import Reply
 

@@ -1,0 +1,93 @@
+"""A real discord.py bot, started against the local Discord stand-in, shared by the module's tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_engine, index_if_needed
+from bot.discord_bot.client import MissionBot, build_bot, point_at
+from bot.settings import BotSettings
+from tests.conftest import REPO, free_port
+from tests.fakes.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, FakeDiscord, member, user
+
+TOKEN = "discord-test-token-SECRET-0123456789"
+
+
+@dataclass
+class Harness:
+    """The stand-in server, the running bot, and helpers to talk to it as users would."""
+
+    server: FakeDiscord
+    bot: MissionBot
+    settings: BotSettings
+    docs: Path
+
+    async def say(self, content: str, channel: int = CHANNEL_ID, author: dict | None = None,
+                  mention_bot: bool = False) -> dict:
+        """Post a message as a user; return its payload."""
+        author = author or user(500, "participant")
+        mentions = [user(BOT_ID, "missionbot", bot=True)] if mention_bot else []
+        payload = self.server.message_payload(channel, author, content, mentions)
+        await self.server.dispatch("MESSAGE_CREATE", payload)
+        return payload
+
+    async def command(self, name: str, options: list[dict] | None = None, who: dict | None = None,
+                      permissions: int | None = None, kind: int = 2, resolved: dict | None = None) -> str:
+        """Run a slash command (kind 2) or its autocomplete (kind 4) as a member; return the token."""
+        data = {"id": next((c["id"] for c in self.server.commands if c["name"] == name), "1"), "name": name,
+                "type": 1, "options": options or [], "guild_id": str(self.bot.guilds[0].id)}
+        if resolved:
+            data["resolved"] = resolved
+        kwargs = {"permissions": permissions} if permissions is not None else {}
+        payload = self.server.interaction_payload(kind, data, who or member(501, "participant"), **kwargs)
+        await self.server.dispatch("INTERACTION_CREATE", payload)
+        return payload["token"]
+
+    async def click(self, custom_id: str, message: dict, who: dict) -> str:
+        """Click a button on a message; return the token."""
+        payload = self.server.interaction_payload(3, {"custom_id": custom_id, "component_type": 2}, who,
+                                                  message=message)
+        await self.server.dispatch("INTERACTION_CREATE", payload)
+        return payload["token"]
+
+    async def reply_to(self, token: str, path_end: str = "", timeout: float = 30.0):
+        """Wait for the bot's call answering an interaction (callback, or the edit of @original)."""
+        return await self.server.wait_for(lambda c: token in c.path and c.path.endswith(path_end), timeout)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
+    """Index a copy of the bundled documents, start the stand-in and the real bot against it."""
+    docs = workdir / "docs"
+    shutil.copytree(REPO / "data" / "documents", docs)
+    server = await FakeDiscord(free_port()).start()
+    values = dict(docs_dir=docs, index_dir=workdir / "index", feedback_db=workdir / "feedback.sqlite3",
+                  answer_mode="extractive", ask_channel_ids=[ASK_CHANNEL_ID], admin_role_ids=[ADMIN_ROLE_ID],
+                  cooldown_questions=3, cooldown_seconds=60, max_upload_mb=1, discord_api_base=server.api_base,
+                  discord_gateway_url=server.gateway_url, _env_file=None) | overrides
+    settings = BotSettings(**values, **{"DISCORD_TOKEN": TOKEN})
+    engine = build_engine(settings)
+    await asyncio.to_thread(index_if_needed, engine, settings)
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    bot = build_bot(settings, engine, guild_ready_timeout=0.05)
+    task = asyncio.create_task(bot.start(TOKEN))
+    await asyncio.wait_for(bot.wait_until_ready(), 30)
+    try:
+        yield Harness(server, bot, settings, docs)
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 10)
+        await server.stop()
+
+
+@pytest.fixture(scope="module")
+async def harness(tmp_path_factory):
+    async with running_bot(tmp_path_factory.mktemp("discord")) as running:
+        yield running
