@@ -235,3 +235,52 @@ async def test_everything_the_bot_sent_was_accepted_and_could_ping_no_one(harnes
     assert all(pings_no_one(c.body) for c in sent if c.body.get("content"))
     late = [t for t, i in harness.server.interactions.items() if i.ack_delay is not None and i.ack_delay > 3]
     assert not late and TOKEN not in str([c.body for c in harness.server.calls])
+
+
+async def test_sources_status_and_help_answer_privately(harness):
+    token = await harness.command("sources", who=member(600, "reader"))
+    sources = await harness.reply_to(token, "@original")
+    assert "us-cluster-mission-to-the-eu-2018.txt" in sources.body["content"] and "indexed" in sources.body["content"]
+    token = await harness.command("status", who=member(600, "reader"))
+    status = await harness.reply_to(token, "@original")
+    fields = {f["name"]: f["value"] for f in status.body["embeds"][0]["fields"]}
+    assert fields["Answer mode"] == "extractive" and "MiniLM" in fields["Embedding model"]
+    assert int(fields["Chunks"]) > 10
+    reply = await harness.reply_to(await harness.command("help", who=member(600, "reader")))
+    assert reply.body["data"]["flags"] & EPHEMERAL and "/agenda" in reply.body["data"]["content"]
+
+
+async def test_an_over_long_question_gets_a_clear_private_message(harness):
+    token = await harness.command("ask", [{"name": "question", "type": 3, "value": "why " * 400}],
+                                  who=member(610, "verbose"))
+    reply = await harness.reply_to(token, token)
+    assert reply.body["flags"] & EPHEMERAL and "under 1,000 characters" in reply.body["content"]
+
+
+async def test_a_second_reindex_while_one_runs_is_told_so(harness):
+    admin = member(620, "organiser", roles=[ADMIN_ROLE_ID])
+    first = await harness.command("reindex", [{"name": "full", "type": 5, "value": True}], who=admin)
+    await harness.reply_to(first)  # deferred; the full re-index is running
+    second = await harness.reply_to(await harness.command("reindex", who=admin))
+    assert "already running" in second.body["data"]["content"]
+    done = await harness.reply_to(first, "@original", timeout=60)
+    assert re.search(r"[1-9]\d* added, 0 updated, 0 unchanged", done.body["content"])
+
+
+async def test_docs_remove_deletes_the_file_and_its_passages(harness):
+    admin = member(630, "organiser", roles=[ADMIN_ROLE_ID])
+    (harness.docs / "old.md").write_text("# Old\nThe delegation planned a boat trip that was cancelled.\n")
+    await harness.reply_to(await harness.command("reindex", who=admin), "@original")
+    focused = [{"name": "remove", "type": 1, "options": [
+        {"name": "source", "type": 3, "value": "old", "focused": True}]}]
+    choices = (await harness.reply_to(await harness.command("docs", focused, who=admin, kind=4))).body
+    assert [c["value"] for c in choices["data"]["choices"]] == ["old.md"]
+    token = await harness.command("docs", [{"name": "remove", "type": 1, "options": [
+        {"name": "source", "type": 3, "value": "old.md"}]}], who=admin)
+    edit = await harness.reply_to(token, "@original")
+    assert "Removed `old.md`" in edit.body["content"] and "1 removed" in edit.body["content"]
+    assert not (harness.docs / "old.md").exists()
+    token = await harness.command("docs", [{"name": "remove", "type": 1, "options": [
+        {"name": "source", "type": 3, "value": "../../etc/passwd"}]}], who=admin)
+    edit = await harness.reply_to(token, "@original")
+    assert "Not removed" in edit.body["content"]
