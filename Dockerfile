@@ -2,7 +2,9 @@
 # beyond Discord and the optional LLM endpoint.
 FROM python:3.11-slim
 WORKDIR /app
-RUN useradd --create-home --uid 10001 missionbot
+RUN useradd --create-home --uid 10001 missionbot \
+ && mkdir -p /var/lib/missionbot/index /var/lib/missionbot/state \
+ && chown -R missionbot /var/lib/missionbot
 COPY pyproject.toml README.md ./
 COPY ingest ingest
 COPY bot bot
@@ -13,5 +15,8 @@ RUN pip install --no-cache-dir . \
 USER missionbot
 ENV MISSIONBOT_INDEX_DIR=/var/lib/missionbot/index \
     MISSIONBOT_DOCS_DIR=/app/data/documents \
-    MISSIONBOT_AGENDA_FILE=/app/data/agenda.yaml
+    MISSIONBOT_AGENDA_FILE=/app/data/agenda.yaml \
+    MISSIONBOT_PROMPTS_DIR=/app/prompts \
+    MISSIONBOT_FEEDBACK_DB=/var/lib/missionbot/state/feedback.sqlite3
+EXPOSE 8080
 CMD ["python", "-m", "bot"]

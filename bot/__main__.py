@@ -14,6 +14,7 @@ from bot.agenda import AgendaError, load_agenda, parse_day
 from bot.engine import Conversation, QuestionRejected
 from bot.settings import BotSettings
 from ingest import IndexProblem
+from ingest.logs import configure_logging
 
 log = logging.getLogger("bot")
 
@@ -173,9 +174,8 @@ def print_agenda(settings: BotSettings, query: str, console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = BotSettings()
+    configure_logging(settings.log_format, logging.INFO if args.verbose or settings.discord_token else logging.WARNING)
     try:
         if args.command == "ask":
             return cmd_ask(settings, args)

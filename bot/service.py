@@ -16,8 +16,9 @@ from pathlib import Path, PurePosixPath
 
 from bot.answer import Answer
 from bot.engine import AnswerEngine, Conversation
+from bot.metrics import Metrics
 from bot.settings import BotSettings
-from ingest import IndexBusy, IndexReport, SourceInfo, sync_index
+from ingest import IndexBusy, IndexReport, IndexUnavailable, SourceInfo, sync_index
 from ingest.loaders import LOADERS, LoadError, load_file
 
 log = logging.getLogger(__name__)
@@ -57,9 +58,11 @@ def safe_filename(name: str) -> str:
 class Assistant:
     """Answers, per-thread conversations, and the admin operations on the documents."""
 
-    def __init__(self, settings: BotSettings, engine: AnswerEngine) -> None:
+    def __init__(self, settings: BotSettings, engine: AnswerEngine, metrics: Metrics | None = None) -> None:
         self.settings = settings
         self.engine = engine
+        self.metrics = metrics or Metrics()
+        self.index_down = False
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
         self._reindex = asyncio.Lock()
         self.last_reindex: dt.datetime | None = None
@@ -68,7 +71,29 @@ class Assistant:
     async def ask(self, question: str, conversation_key: str | None = None) -> Answer:
         """Answer a question; with a key (a thread), earlier turns of that conversation are used."""
         conversation = self._conversation(conversation_key) if conversation_key else None
-        return await asyncio.to_thread(self.engine.answer, question, conversation)
+        with self.metrics.latency.time():
+            try:
+                answer = await asyncio.to_thread(self.engine.answer, question, conversation)
+            except IndexUnavailable as exc:
+                self._index_state(exc)
+                self.metrics.errors.labels("index_unavailable").inc()
+                raise
+            except Exception as exc:
+                self.metrics.errors.labels(type(exc).__name__).inc()
+                raise
+        self._index_state(None)
+        self.metrics.questions.inc()
+        self.metrics.refusals.inc(0 if answer.grounded else 1)
+        self.metrics.fallbacks.inc(1 if answer.note else 0)
+        return answer
+
+    def _index_state(self, problem: IndexUnavailable | None) -> None:
+        # One log line when the knowledge base goes away and one when it is back, not one per question.
+        if problem is not None and not self.index_down:
+            log.warning("knowledge base unavailable, answering 'try again shortly' until it is back: %s", problem)
+        elif problem is None and self.index_down:
+            log.warning("knowledge base reachable again")
+        self.index_down = problem is not None
 
     def _conversation(self, key: str) -> Conversation:
         conversation = self._conversations.pop(key, None) or Conversation(max_turns=self.settings.history_turns)
@@ -86,7 +111,14 @@ class Assistant:
         if self._reindex.locked():
             raise IndexBusy("a re-index is already running; try again when it has finished")
         async with self._reindex:
-            report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
+            self.metrics.reindex_runs.inc()
+            try:
+                report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
+            except Exception:
+                self.metrics.reindex_failures.inc()
+                raise
+            if report.failed:
+                self.metrics.reindex_failures.inc()
         self.last_reindex, self.last_report = dt.datetime.now(dt.UTC), report
         log.info("re-index: %d added, %d updated, %d unchanged, %d removed, %d failed", report.added,
                  report.updated, report.unchanged, report.removed, report.failed)

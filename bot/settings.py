@@ -47,6 +47,9 @@ class BotSettings(IndexSettings):
     feedback_db: Path = PROJECT_ROOT / ".index" / "feedback.sqlite3"
     discord_api_base: str | None = None  # another REST base (an HTTP proxy in front of Discord, or tests)
     discord_gateway_url: str | None = None  # another gateway
+    health_host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can scrape it
+    health_port: int = Field(8080, ge=0, le=65535)  # /healthz and /metrics; 0 = off
+    shards: int | None = Field(None, ge=1)  # run as AutoShardedBot with this many shards
     guild_ids: IdList = []  # sync slash commands to these guilds at start-up (instant), else globally
 
     def llm_enabled(self) -> bool:

@@ -1,6 +1,7 @@
 """Ingestion: owns the index. Its public API is what the bot may use; it imports nothing from `bot`."""
 
-from ingest.indexer import Failure, IndexBusy, IndexReport, newest_versions, sync_index
+from ingest.indexer import Failure, IndexReport, newest_versions, sync_index
+from ingest.locks import IndexBusy
 from ingest.sentences import ANAPHOR, sentence_spans, split_sentences
 from ingest.settings import PROJECT_ROOT, IndexSettings
 from ingest.store import (

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ingest import IndexProblem, IndexReport, IndexSettings, open_store, sync_index
+from ingest.logs import configure_logging
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -67,10 +68,10 @@ def run(settings: IndexSettings, full: bool, as_json: bool) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return run(settings_from_args(args), args.full, args.json)
+        settings = settings_from_args(args)
+        configure_logging(settings.log_format, logging.INFO if args.verbose else logging.WARNING)
+        return run(settings, args.full, args.json)
     except IndexProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -10,18 +10,17 @@ Readers keep only the newest version of each source they retrieve (see `newest_v
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ingest.loaders import SIDECAR_SUFFIX, LoadError, load_file, sidecar_path
+from ingest.locks import writer_lock
 from ingest.settings import IndexSettings
 from ingest.splitting import Piece, make_splitter, split_document
 from ingest.store import Chunk, ChunkStore, IndexProblem
@@ -30,10 +29,6 @@ log = logging.getLogger(__name__)
 
 EMBED_WINDOW = 256  # chunks embedded together across documents: fewer, better-packed batches
 PIPELINE_VERSION = "3"  # bump when loading or splitting changes, so every document is re-indexed
-
-
-class IndexBusy(IndexProblem):
-    """Another re-index holds the index."""
 
 
 @dataclass
@@ -71,18 +66,6 @@ class _File:
 
 
 ProgressFn = Callable[[int, int, str], None]
-
-
-@contextmanager
-def writer_lock(settings: IndexSettings) -> Iterator[None]:
-    """Hold the one-writer lock for the index, or raise IndexBusy."""
-    settings.index_dir.mkdir(parents=True, exist_ok=True)
-    with open(settings.index_dir / "ingest.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise IndexBusy("a re-index is already running; try again when it has finished") from exc
-        yield
 
 
 def _scan(settings: IndexSettings, report: IndexReport) -> list[_File]:
@@ -205,7 +188,7 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
     """Bring the index in step with the documents folder and return what was done."""
     started = time.perf_counter()
     report = IndexReport()
-    with writer_lock(settings):
+    with writer_lock(settings, store.client) as lock:
         if full:
             store.drop()
         store.collection(create=True)
@@ -226,6 +209,7 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
                 pending.append(prepared)
             if sum(len(p.chunks) for p in pending) >= EMBED_WINDOW:
                 written |= _write(store, pending, report)
+                lock.renew()
             if progress:
                 progress(done, len(files), item.source)
         if pending:

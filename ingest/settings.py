@@ -34,3 +34,4 @@ class IndexSettings(BaseSettings):
     chunk_size: int = Field(500, ge=100, le=8000)
     chunk_overlap: int = Field(0, ge=0, le=2000)
     max_file_mb: float = Field(20.0, gt=0)
+    log_format: Literal["text", "json"] = "text"  # json: one JSON object per log line

@@ -68,11 +68,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def chroma_server(tmp_path_factory):
-    """Start a real `chroma run` on a free loopback port for the session; yield (host, port)."""
-    path = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
+def launch_chroma(path: Path, port: int) -> subprocess.Popen:
+    """Start `chroma run` on loopback and wait for its heartbeat; return the process."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
     proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -81,12 +78,18 @@ def chroma_server(tmp_path_factory):
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            break
+            return proc
         except OSError:
             time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not answer its heartbeat within 30 s")
+    proc.kill()
+    pytest.fail("chroma run did not answer its heartbeat within 30 s")
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """Start a real `chroma run` on a free loopback port for the session; yield (host, port)."""
+    port = free_port()
+    proc = launch_chroma(tmp_path_factory.mktemp("chroma-server"), port)
     yield "127.0.0.1", port
     proc.terminate()
     proc.wait(10)

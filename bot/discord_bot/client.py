@@ -11,11 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.agenda import Agenda, load_agenda
+from bot.discord_bot.health import HealthServer
 from bot.engine import AnswerEngine, IndexEmpty, QuestionRejected
 from bot.feedback import FeedbackStore
 from bot.service import Assistant, UploadRejected
 from bot.settings import BotSettings
-from ingest import IndexBusy, IndexProblem
+from ingest import IndexBusy, IndexModelMismatch, IndexProblem
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +41,9 @@ def user_message(exc: BaseException) -> str | None:
         return "Nothing is indexed yet: ask an admin to run /reindex."
     if isinstance(exc, IndexBusy):
         return "A re-index is already running; I'll have fresh documents when it finishes."
-    if isinstance(exc, IndexProblem):
-        log.warning("index problem: %s", exc)
+    if isinstance(exc, IndexModelMismatch):
+        return "The index was built with another embedding model: an admin needs to run /reindex full."
+    if isinstance(exc, IndexProblem):  # logged once per outage by the Assistant
         return "The knowledge base is unavailable right now; please try again shortly."
     if isinstance(exc, QuestionRejected | UploadRejected):
         return str(exc)
@@ -73,8 +75,11 @@ class MissionBot(commands.Bot):
         self.feedback = feedback
         self.cooldown = commands.CooldownMapping.from_cooldown(settings.cooldown_questions,
                                                                settings.cooldown_seconds, lambda user_id: user_id)
+        self.health = HealthServer(self, settings.health_host, settings.health_port) if settings.health_port else None
 
     async def setup_hook(self) -> None:
+        if self.health is not None:
+            await self.health.start()
         for name in EXTENSIONS:
             await self.load_extension(f"bot.discord_bot.cogs.{name}")
         self.tree.on_error = self.on_app_command_error
@@ -84,6 +89,11 @@ class MissionBot(commands.Bot):
             await self.tree.sync(guild=guild)
         if not self.settings.guild_ids:
             await self.tree.sync()
+
+    async def close(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
+        await super().close()
 
     async def on_message(self, message: discord.Message) -> None:
         """Questions are handled by the ask cog; there are no prefix commands."""
@@ -125,10 +135,17 @@ async def admin_only(interaction: discord.Interaction) -> bool:
     return interaction.client.is_admin(interaction)
 
 
+class ShardedMissionBot(MissionBot, commands.AutoShardedBot):
+    """The same bot over several gateway shards (MISSIONBOT_SHARDS), for many servers."""
+
+
 def build_bot(settings: BotSettings, engine: AnswerEngine, **options) -> MissionBot:
     """Assemble the bot from settings and an engine (options go to discord.py's client)."""
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
-    return MissionBot(settings, Assistant(settings, engine), agenda, FeedbackStore(settings.feedback_db), **options)
+    parts = (settings, Assistant(settings, engine), agenda, FeedbackStore(settings.feedback_db))
+    if settings.shards:
+        return ShardedMissionBot(*parts, shard_count=settings.shards, **options)
+    return MissionBot(*parts, **options)
 
 
 def run(settings: BotSettings, engine: AnswerEngine) -> None:

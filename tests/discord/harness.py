@@ -71,7 +71,7 @@ async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
     values = dict(docs_dir=docs, index_dir=workdir / "index", feedback_db=workdir / "feedback.sqlite3",
                   answer_mode="extractive", ask_channel_ids=[ASK_CHANNEL_ID], admin_role_ids=[ADMIN_ROLE_ID],
                   cooldown_questions=3, cooldown_seconds=60, max_upload_mb=1, discord_api_base=server.api_base,
-                  discord_gateway_url=server.gateway_url, _env_file=None) | overrides
+                  discord_gateway_url=server.gateway_url, health_port=0, _env_file=None) | overrides
     settings = BotSettings(**values, **{"DISCORD_TOKEN": TOKEN})
     engine = build_engine(settings)
     await asyncio.to_thread(index_if_needed, engine, settings)

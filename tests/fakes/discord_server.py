@@ -118,6 +118,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._gateway)
         app.router.add_get(f"{api}/users/@me", self._me)
         app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
+        app.router.add_get(f"{api}/gateway/bot", self._gateway_bot)
         app.router.add_put(f"{api}/applications/{{app}}/commands", self._sync_commands)
         app.router.add_put(f"{api}/applications/{{app}}/guilds/{{guild}}/commands", self._sync_commands)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._create_message)
@@ -208,6 +209,11 @@ class FakeDiscord:
 
     async def _me(self, request: web.Request) -> web.Response:
         return self._json(user(BOT_ID, "missionbot", bot=True))
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        await self._record(request, {})
+        return self._json({"url": self.gateway_url, "shards": 1, "session_start_limit": {
+            "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}})
 
     async def _application(self, request: web.Request) -> web.Response:
         return self._json({"id": str(BOT_ID), "name": "missionbot", "icon": None, "description": "",
@@ -315,11 +321,12 @@ class FakeDiscord:
             if payload["op"] == 1:
                 await ws.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:
-                await self._ready(ws)
+                await self._ready(ws, payload["d"].get("shard"))
         return ws
 
-    async def _ready(self, ws: web.WebSocketResponse) -> None:
+    async def _ready(self, ws: web.WebSocketResponse, shard: list[int] | None) -> None:
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": {
+            **({"shard": shard} if shard else {}),
             "v": 10, "user": user(BOT_ID, "missionbot", bot=True),
             "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
             "session_id": "session", "resume_gateway_url": self.gateway_url, "private_channels": [],

@@ -1,0 +1,49 @@
+"""/healthz (ready when connected to Discord and the index answers) and /metrics (Prometheus)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
+
+log = logging.getLogger(__name__)
+
+INDEX_PROBE_TIMEOUT_S = 3.0
+
+
+class HealthServer:
+    """A small HTTP server in the bot's event loop."""
+
+    def __init__(self, bot, host: str, port: int) -> None:
+        self.bot, self.host, self.port = bot, host, port
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+        log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def healthz(self, request: web.Request) -> web.Response:
+        discord_ok = self.bot.is_ready() and not self.bot.is_closed()
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.bot.assistant.engine.store.count), INDEX_PROBE_TIMEOUT_S)
+            index_ok = True
+        except Exception:  # noqa: BLE001 - any failure means: not ready
+            index_ok = False
+        body = {"discord": discord_ok, "index": index_ok}
+        return web.Response(text=json.dumps(body), status=200 if discord_ok and index_ok else 503,
+                            content_type="application/json")
+
+    async def metrics(self, request: web.Request) -> web.Response:
+        return web.Response(body=self.bot.assistant.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST})
