@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answer import Citation
-from bot.question import answer_type, asks_for_list, counts, listed_names, quantity_heads, satisfies
+from bot.question import answer_type, asks_for_list, counts, is_yes_no, listed_names, quantity_heads, satisfies
 from bot.retrieval import LexicalIndex, Passage, similar
-from bot.text import terms, tokens
+from bot.text import proper_names, terms, tokens
 from ingest import ANAPHOR, sentence_spans
 
 SEMANTIC_WEIGHT = 0.5
@@ -25,6 +25,8 @@ SOFT_CREDIT = 0.8
 UNKNOWN_PENALTY = 0.6
 UNKNOWN_VERB_WEIGHT = 0.3  # a verb no document uses ("play", "help") is usually a paraphrase, not a missing topic
 QUANTITY_PENALTY = 0.8  # "how many X": the sentence has numbers, but none counts X
+SUBJECT_BONUS = 0.2  # the document is about what the question asks about: its title names all of it
+YES_NO_PENALTY = 0.8  # "Did they visit imec?": the sentence does not mention what is asked about
 NAMES_BONUS = 0.3  # "which organisations...": a sentence listing names the question does not contain
 
 # Words that name the kind of answer wanted ("what was the *title* of ..."), not what it is about.
@@ -55,7 +57,7 @@ class Candidate:
     semantic: float
     coverage: float
     score: float
-    antecedent: int | None = None  # offset of the sentence before it in the chunk, if any
+    antecedent: str | None = None  # the sentence before it in the chunk, if any
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ class QueryTerms:
     weights: dict[str, float]
     surface: dict[str, str]
     topics: set[str] = field(default_factory=set)  # terms that are not verbs or slot words ("hotel", "visa")
+    names: set[str] = field(default_factory=set)  # terms written as names ("Sweden"): no paraphrase stands in
 
 
 def weighted_terms(question: str, previous: str | None, lexical: LexicalIndex | None = None) -> QueryTerms:
@@ -142,28 +145,35 @@ def weighted_terms(question: str, previous: str | None, lexical: LexicalIndex | 
     weights: dict[str, float] = {}
     surface: dict[str, str] = {}
     topics: set[str] = set()
+    named: set[str] = set()
     rare = lexical.rare_idf() if lexical is not None else 0.0
     for text, turn_weight in ((question, 1.0), (previous or "", PREVIOUS_TURN_WEIGHT)):
         words = tokens(text)
+        names = proper_names(text)
         for i, word in enumerate(words):
             for term in terms(word):
                 if term in weights:
                     continue
                 surface[term] = word
-                slot, verb = word in SLOT_WORDS, _verb_like(word, words[i - 1] if i else "")
+                slot = word in SLOT_WORDS
+                verb = word not in names and _verb_like(word, words[i - 1] if i else "")
+                if word in names:
+                    named.add(term)
+                # "What *sectors* does X cover?": a word asked with names the kind of answer, and weighs less.
+                head = turn_weight == 1.0 and i > 0 and words[i - 1] in ("which", "what")
                 if turn_weight == 1.0 and not (slot or verb):
                     topics.add(term)
                 if lexical is None:
                     weights[term] = turn_weight
                 elif lexical.knows(term):
                     weights[term] = turn_weight * (1 + min(lexical.idf(term), rare))
-                    if turn_weight == 1.0 and i and words[i - 1] in ("which", "what"):
+                    if head:
                         weights[term] *= SLOT_HEAD_WEIGHT
                 elif slot:
                     weights[term] = 0.0
                 else:
                     weights[term] = turn_weight * (UNKNOWN_VERB_WEIGHT if verb else 1.0) * (1 + rare)
-    return QueryTerms(weights, surface, topics)
+    return QueryTerms(weights, surface, topics, named)
 
 
 def _verb_like(word: str, before: str) -> bool:
@@ -200,10 +210,13 @@ def coverage(query: QueryTerms, features: SentenceFeatures, word_vectors: dict[s
             credit = 1.0
         elif _covers(term, features.context):
             credit = CONTEXT_CREDIT
-        elif _covers(term, features.title):
+        elif term not in query.names and _covers(term, features.title):
+            # A name asked about must be in the sentence or its context: a document titled
+            # "BILAT USA 4.0 (and its predecessor BILAT USA 2.0)" is about both.
             credit = TITLE_CREDIT
         else:
-            credit = _soft_credit(word_vectors.get(query.surface[term]), features.words, word_vectors)
+            credit = 0.0 if term in query.names else _soft_credit(word_vectors.get(query.surface[term]),
+                                                                  features.words, word_vectors)
             misses_unknown |= credit == 0 and term in query.topics and not _covers(term, document)
         got += credit * weight
     return got / total, misses_unknown
@@ -233,6 +246,11 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
     kind = answer_type(question)
     heads = quantity_heads(question) if kind == "number" else set()
     asked = set(query.weights)
+    # The thing asked about, by its name when the question writes one ("Lifestyle & Design Cluster").
+    subject = frozenset(query.names & query.topics or query.topics)
+    # A yes/no question is about its most specific topic ("imec" in "Did they visit imec?").
+    topics = [t for t in query.topics if query.weights.get(t, 0) > 0]
+    focus = max(topics, key=lambda t: query.weights[t]) if is_yes_no(question) and topics else None
     sentences, seen = [], set()
     cached = vectors.get(passages)
     documents: dict[str, frozenset[str]] = {}
@@ -254,7 +272,7 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
             features = SentenceFeatures(chunk.terms[i], chunk.words[i],
                                         context | chunk.terms[i - 1] if leans else context, title)
             sentences.append((passage, start, text, chunk.vectors[i], features,
-                              chunk.spans[i - 1][0] if i > 0 else None))
+                              passage.chunk.text[slice(*chunk.spans[i - 1])] if i > 0 else None))
     word_vectors = words.get(set(query.surface.values()).union(*(f.words for _, _, _, _, f, _ in sentences)))
     candidates = []
     for passage, start, text, vector, features, antecedent in sentences:
@@ -265,8 +283,12 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
             score *= TYPE_PENALTY
         elif heads and not counts(text, heads):
             score *= QUANTITY_PENALTY
+        if focus and not (_covers(focus, features.terms) or _covers(focus, features.context)):
+            score *= YES_NO_PENALTY
         if misses_unknown:
             score *= UNKNOWN_PENALTY
+        if subject and subject <= features.title:
+            score *= 1 + SUBJECT_BONUS
         candidates.append(Candidate(text, passage, start, semantic, cover, score, antecedent))
     if kind == "name" and asks_for_list(question):
         _favour_lists(candidates, asked)
@@ -279,39 +301,61 @@ def _favour_lists(candidates: list[Candidate], asked: set[str]) -> None:
     An enumeration that leans on the sentence before it ("These organizations include: A, B, C")
     is what answers "which organisations ...?" about that sentence, so it takes the better score of the two.
     """
-    base = {(c.passage.chunk.id, c.start): c.score for c in candidates}
+    base = {c.text: c.score for c in candidates}
     for c in candidates:
         if c.antecedent is not None and _ANAPHOR.match(c.text) and c.text.count(",") >= 2:
-            c.score = max(c.score, base.get((c.passage.chunk.id, c.antecedent), 0.0))
+            c.score = max(c.score, base.get(c.antecedent, 0.0))
         c.score *= 1 + NAMES_BONUS * min(listed_names(c.text, asked), 4) / 4
 
 
 def compose(candidates: list[Candidate], max_sentences: int = 3, max_chars: int = 600,
             keep_ratio: float = 0.9) -> tuple[str, list[Citation]]:
-    """Join the best sentences (those close to the best score) with [n] markers, within the length limit."""
+    """Join the best sentences (those close to the best score) with [n] markers, within the length limit.
+
+    A sentence that leans on the ones before it ("It was created in 1994 ...") comes with them, so
+    the answer says what "it" is.
+    """
     best = candidates[0].score
     chosen: list[Candidate] = []
     length = 0
     for candidate in candidates:
         if len(chosen) == max_sentences or candidate.score < keep_ratio * best:
             break
+        if any(_overlap(candidate, c) for c in chosen):
+            continue
+        candidate = _with_antecedents(candidate, chosen, max_chars - length)
         if chosen and length + len(candidate.text) > max_chars:
             continue
         chosen.append(candidate)
         length += len(candidate.text) + 5
-    chosen = [_with_antecedent(c, chosen, max_chars - length) for c in chosen]
     # One citation per sentence, quoting it verbatim, so every marker can be checked on its own.
     citations = [Citation.from_chunk(n, c.passage.chunk, c.text, c.score) for n, c in enumerate(chosen, start=1)]
     return " ".join(f"{c.text} [{n}]" for n, c in enumerate(chosen, start=1)), citations
 
 
-def _with_antecedent(candidate: Candidate, chosen: list[Candidate], room: int) -> Candidate:
-    """Put the sentence before an anaphoric one ("These included ...") in front of it, if it fits."""
-    start = candidate.antecedent
-    if start is None or not _ANAPHOR.match(candidate.text):
+MAX_LEAD_SENTENCES = 2
+
+
+def _overlap(a: Candidate, b: Candidate) -> bool:
+    same = a.passage.chunk.id == b.passage.chunk.id
+    return same and a.start < b.start + len(b.text) and b.start < a.start + len(a.text)
+
+
+def _with_antecedents(candidate: Candidate, chosen: list[Candidate], room: int) -> Candidate:
+    """Put the sentences an anaphoric one leans on in front of it (at most two), if they fit."""
+    if not _ANAPHOR.match(candidate.text):
         return candidate
-    joined = candidate.passage.chunk.text[start : candidate.start + len(candidate.text)]
-    if len(joined) - len(candidate.text) > room or any(c.passage is candidate.passage and c.start == start
-                                                       for c in chosen):
+    text = candidate.passage.chunk.text
+    spans = sentence_spans(text)
+    index = next((i for i, (s, _) in enumerate(spans) if s == candidate.start), None)
+    if index is None:
         return candidate
-    return Candidate(joined, candidate.passage, start, candidate.semantic, candidate.coverage, candidate.score)
+    first = index
+    while first > 0 and index - first < MAX_LEAD_SENTENCES and _ANAPHOR.match(text[slice(*spans[first])]):
+        first -= 1
+    start = spans[first][0]
+    joined = Candidate(text[start : candidate.start + len(candidate.text)], candidate.passage, start,
+                       candidate.semantic, candidate.coverage, candidate.score)
+    if first == index or len(joined.text) - len(candidate.text) > room or any(_overlap(joined, c) for c in chosen):
+        return candidate
+    return joined

@@ -31,6 +31,12 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+def is_yes_no(question: str) -> bool:
+    """Say whether a question asks for a yes or a no ("Did the delegation visit imec?")."""
+    return bool(re.match(r"\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would)\b", question,
+                         re.IGNORECASE))
+
+
 def quantity_heads(question: str) -> set[str]:
     """Return the terms of what a "how many" question counts ("How many US groups..." -> us, organisation)."""
     match = re.search(r"\bhow many\s+((?:[\w.-]+\s*){1,3})", question, re.IGNORECASE)
@@ -60,6 +66,12 @@ def asks_for_list(question: str) -> bool:
                               for w in head.groups())
 
 
+# A place is named after a locative preposition ("at the Danish Arkitektur Center", "in Copenhagen"),
+# or a line states one ("venue: ...", "countries: ...").
+_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|across)\s+(?:the\s+)?[A-Z][\w-]")
+_PLACE_WORD = re.compile(r"\b(?:venue|city|country|countries|location|address|region|based|headquarter(?:s|ed)?)\b",
+                         re.IGNORECASE)
+
 # Kinds of fact a chunk can be indexed under, so that BM25 favours chunks stating the kind asked for
 # ("predictive annotation", Prager et al., SIGIR 2000): "When ...?" prefers chunks with a date.
 INDEXED_KINDS = ("date", "number", "money")
@@ -85,4 +97,6 @@ def satisfies(kind: str | None, sentence: str) -> bool:
         return has_number(sentence)
     if kind == "date":
         return has_date(sentence)
+    if kind == "place":
+        return bool(_PLACE_CUE.search(sentence) or _PLACE_WORD.search(sentence))
     return has_proper_name(sentence)

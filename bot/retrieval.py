@@ -92,9 +92,10 @@ class LexicalIndex:
 class HybridRetriever:
     """Search the index by meaning and by words; the BM25 side follows every re-index."""
 
-    def __init__(self, store: ChunkStore, dense_k: int = 20, lexical_k: int = 20, top_k: int = 10) -> None:
+    def __init__(self, store: ChunkStore, dense_k: int = 20, lexical_k: int = 20, top_k: int = 10,
+                 keep_lexical: int = 3) -> None:
         self.store = store
-        self.dense_k, self.lexical_k, self.top_k = dense_k, lexical_k, top_k
+        self.dense_k, self.lexical_k, self.top_k, self.keep_lexical = dense_k, lexical_k, top_k, keep_lexical
         self._lexical = LexicalIndex([])
         self._revision: int | None = None
         self._lock = threading.Lock()
@@ -128,7 +129,12 @@ class HybridRetriever:
             passage.fused += 1 / (RRF_K + rank + 1)
         ranked = sorted(fused.values(), key=lambda p: p.fused, reverse=True)
         current = {c.id for c in newest_versions([p.chunk for p in ranked])}
-        return _collapse([p for p in ranked if p.chunk.id in current])[: self.top_k]
+        kept = _collapse([p for p in ranked if p.chunk.id in current])
+        # Fusion rewards chunks both searches found; the few best word matches (a name asked for,
+        # such as "Fort Collins") are kept even when the dense search missed them.
+        best_words = [fused[c.id] for c, _ in lex[: self.keep_lexical] if c.id in current]
+        top = kept[: self.top_k]
+        return top + [p for p in best_words if p not in top and p in kept]
 
 
 def _collapse(passages: list[Passage], threshold: float = 0.9) -> list[Passage]:

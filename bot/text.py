@@ -19,6 +19,8 @@ this those to us was we were what when where which while who whom whose why will
 about also any both each few more most other some very just only own same too tell know please
 happen happened happens take took taken takes get got make made give gave come came part held hold
 like anyone anything something thing things kind sort many much along around one co
+under within without during between among across through via per against toward towards onto upon beyond
+above below
 """.split()) - {"us"}
 
 # Words that ask about the same thing. Each group maps to its first member.
@@ -48,6 +50,8 @@ SYNONYM_GROUPS = [
     ["day", "date", "days"],
     ["learn", "understand", "insight", "knowledge"],
     ["city", "town"],
+    ["post", "posted", "announcement", "announcements", "announced", "publish", "published", "publication",
+     "news", "article"],
     ["country", "countries", "nation", "nations"],
     ["focus", "subject", "subjects", "topic", "topics", "theme", "themes", "discuss", "discussed"],
 ]
@@ -180,3 +184,13 @@ def has_proper_name(text: str) -> bool:
     """Say whether text names something (a capitalised word that does not start the sentence)."""
     words = re.findall(r"\b[^\W\d_][\w&.’'-]*", text)
     return any(w[0].isupper() or (len(w) > 1 and w[1:].isupper()) for w in words[1:])
+
+
+def proper_names(text: str) -> set[str]:
+    """Return the folded words of text written as names: capitalised, or in capitals, not first in a sentence."""
+    names = set()
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        words = re.findall(r"\b[^\W\d_][\w&'’-]*|\b\d+\.\d+\b", sentence)[1:]
+        names |= {t for w in words if w[0].isupper() or (len(w) > 1 and w[1:].isupper()) or w[0].isdigit()
+                  for t in tokens(w)}
+    return names

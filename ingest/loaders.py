@@ -88,13 +88,41 @@ def _front_matter(text: str) -> tuple[dict, str]:
     return meta, text[match.end():]
 
 
+# A line break inside a paragraph is a space in Markdown: join such lines, so a sentence wrapped
+# over several lines stays one sentence. Headings, list items, quotes, tables and code fences keep
+# their own lines (list markers are dropped: the items read as sentences).
+_BLOCK_START = re.compile(r"[ \t]*(?:#{1,6}[ \t]|[-*+][ \t]|\d+[.)][ \t]|>|\||```|~~~)")
+_BULLET = re.compile(r"^[ \t]*[-*+][ \t]+")
+
+
+def _unwrap(body: str) -> str:
+    lines: list[str] = []
+    for line in body.split("\n"):
+        previous = lines[-1] if lines else ""
+        joinable = previous.strip() and not re.match(r"[ \t]*#{1,6}[ \t]", previous)
+        if joinable and line.strip() and not _BLOCK_START.match(line):
+            lines[-1] = previous.rstrip() + " " + line.strip()
+        else:
+            lines.append(_BULLET.sub("", line))
+    return "\n".join(lines)
+
+
 def load_markdown(data: bytes) -> LoadedDocument:
-    """Load Markdown with optional YAML front matter; sections follow the headings."""
+    """Load Markdown with optional YAML front matter; sections follow the headings.
+
+    A heading names its section (the chunks' `section`) rather than being part of its text, so an
+    answer never quotes a bare heading.
+    """
     meta, body = _front_matter(_decode(data))
-    headings = [(m.start(), m.group(2).strip()) for m in _MD_HEADING.finditer(body)]
-    title = _as_text(meta.get("title")) or (headings[0][1] if headings else None)
-    return LoadedDocument(body, title or "", _as_text(meta.get("url")), _as_text(meta.get("published")),
-                          _heading_segments(body, headings))
+    body = _unwrap(body)
+    matches = list(_MD_HEADING.finditer(body))
+    title = _as_text(meta.get("title")) or (matches[0].group(2).strip() if matches else None)
+    # Each section runs from the end of its heading line to the start of the next heading.
+    bounds = [(0, matches[0].start() if matches else len(body), None)]
+    bounds += [(m.end(), matches[i + 1].start() if i + 1 < len(matches) else len(body), m.group(2).strip())
+               for i, m in enumerate(matches)]
+    segments = [Segment(start, end, None, heading) for start, end, heading in bounds if body[start:end].strip()]
+    return LoadedDocument(body, title or "", _as_text(meta.get("url")), _as_text(meta.get("published")), segments)
 
 
 def load_text(data: bytes) -> LoadedDocument:

@@ -14,6 +14,9 @@ from ingest.sentences import ANAPHOR, SENTENCE_BOUNDARY, sentence_spans
 SEPARATORS = [r"\n\n", r"\n", SENTENCE_BOUNDARY, r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
 
 
+LEAD_SENTENCES = 2  # at most this many sentences are taken in before an anaphoric chunk start
+
+
 @dataclass
 class Piece:
     """One chunk of a document, with where it stands in the extracted text."""
@@ -51,12 +54,16 @@ def split_document(document: LoadedDocument, splitter: RecursiveCharacterTextSpl
 
 
 def _with_lead_in(body: str, start: int, text: str, chunk_size: int) -> tuple[int, str]:
-    """Start a chunk one sentence earlier when its first sentence leans on that one
-    ("These organizations include: ..."), so the chunk can be understood, and quoted, alone."""
+    """Start a chunk earlier when its first sentence leans on the one before ("These organizations
+    include: ..."), and one more if that one leans too, so the chunk can be understood, and quoted, alone."""
     if start == 0 or not ANAPHOR.match(text):
         return start, text
     before = sentence_spans(body[:start])
-    if not before or len(text) + start - before[-1][0] > chunk_size * 3 // 2:
-        return start, text
-    lead = before[-1][0]
+    lead = start
+    for span in reversed(before[-LEAD_SENTENCES:]):
+        if start + len(text) - span[0] > chunk_size * 3 // 2:
+            break
+        lead = span[0]
+        if not ANAPHOR.match(body[span[0] : span[1]]):
+            break
     return lead, body[lead : start + len(text)]

@@ -77,7 +77,10 @@ class Docs(app_commands.Group, name="docs", description="Manage the documents I 
         """List the files in the documents folder."""
         names = self.bot.assistant.documents()
         text = "\n".join(f"• `{n}`" for n in names) or "The documents folder is empty."
-        await interaction.response.send_message(split_text(text)[0], ephemeral=True)
+        first, *rest = split_text(text)
+        await interaction.response.send_message(first, ephemeral=True)
+        for part in rest:
+            await interaction.followup.send(part, ephemeral=True)
 
 
 class Admin(commands.Cog):

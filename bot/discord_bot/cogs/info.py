@@ -27,11 +27,14 @@ class Info(commands.Cog):
     async def sources(self, interaction: discord.Interaction) -> None:
         """List the documents I answer from, with when each was indexed."""
         await interaction.response.defer(thinking=True, ephemeral=True)
-        sources = await self.bot.assistant.sources()
+        sources = sorted(await self.bot.assistant.sources(), key=lambda s: (s.title or s.source).casefold())
         lines = [f"• **{s.title or s.source}**" + (f" (<{s.url}>)" if s.url else "") +
                  f" — `{s.source}`, {s.chunks} chunks, indexed {s.indexed_at[:16].replace('T', ' ')} UTC"
                  for s in sources] or ["Nothing is indexed yet: ask an admin to run /reindex."]
-        await interaction.edit_original_response(content=split_text("\n".join(lines))[0])
+        first, *rest = split_text("\n".join(lines))
+        await interaction.edit_original_response(content=first)
+        for part in rest:  # a long list goes out in several messages, within Discord's limit
+            await interaction.followup.send(part, ephemeral=True)
 
     @app_commands.command(name="status")
     async def status(self, interaction: discord.Interaction) -> None:
