@@ -94,8 +94,9 @@ def test_ask_cli_json_contract(bundled):
 @pytest.mark.parametrize("question_set, answers, refusals", [
     ("questions.yaml", 0.9, 0.9),  # the targets of issue 3
     # Written before tuning and never tuned on: shows the methods generalise beyond the wording of
-    # the main set. Guards today's level (0.80 answers, 1.0 refusals), not the issue's target.
-    ("heldout.yaml", 0.75, 0.85),
+    # the main set. Guards today's level with a margin (0.75 answers, 0.857 refusals with the related
+    # documents indexed), not the issue's target.
+    ("heldout.yaml", 0.7, 0.8),
 ])
 def test_question_sets(bundled, question_set: str, answers: float, refusals: float):
     _, engine = bundled
