@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: install run index test bench clean
+.PHONY: install run index test bench stress clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ run: install
 test: install
 	$(VENV)/bin/ruff check bot ingest tests benchmarks
 	$(PY) -m pytest -q
+
+stress: install
+	$(PY) -m benchmarks.stress
 
 bench: install
 	$(PY) -m benchmarks.bench_ingest

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import discord
 
 from bot.agenda import Agenda, AgendaEntry
-from bot.answer import Answer, Citation
+from bot.answer import Answer, Citation, defuse_mentions
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -48,7 +48,9 @@ def _cut_point(text: str, limit: int) -> int:
 
 def answer_parts(answer: Answer) -> list[Part]:
     """Render an answer: its text (split if long), a note if it is a fallback, and its sources."""
-    text = answer.answer
+    # Nothing is sent with allowed mentions anyway; breaking them in the text as well means a
+    # quoted "@everyone" cannot ping even if a message were ever sent without that setting.
+    text = defuse_mentions(answer.answer)
     if answer.note:
         text += f"\n-# ℹ️ {answer.note}"
     parts = [Part(p) for p in split_text(text)]
@@ -63,7 +65,7 @@ def sources_embed(citations: list[Citation]) -> discord.Embed:
     for c in citations:
         where = " · ".join(x for x in (c.section, f"p. {c.page}" if c.page else None) if x)
         title = f"[{c.title or c.source}]({c.url})" if c.url else (c.title or c.source)
-        lines.append(f"**[{c.index}]** {title}" + (f" — {where}" if where else "") + f"\n> {c.quote}")
+        lines.append(f"**[{c.index}]** {title}" + (f" — {where}" if where else "") + f"\n> {defuse_mentions(c.quote)}")
     description = ""
     for line in lines:
         if len(description) + len(line) + 2 > DESCRIPTION_LIMIT:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class Harness:
     bot: MissionBot
     settings: BotSettings
     docs: Path
+    logs: list[str]
 
     async def say(self, content: str, channel: int = CHANNEL_ID, author: dict | None = None,
                   mention_bot: bool = False) -> dict:
@@ -62,6 +64,17 @@ class Harness:
         return await self.server.wait_for(lambda c: token in c.path and c.path.endswith(path_end), timeout)
 
 
+class LogCollector(logging.Handler):
+    """Keep every log line (INFO and up, as the bot runs by default) for the tests to search."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record) + (repr(record.exc_info[1]) if record.exc_info else ""))
+
+
 @contextlib.asynccontextmanager
 async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
     """Index a copy of the bundled documents, start the stand-in and the real bot against it."""
@@ -76,12 +89,18 @@ async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
     engine = build_engine(settings)
     await asyncio.to_thread(index_if_needed, engine, settings)
     point_at(settings.discord_api_base, settings.discord_gateway_url)
+    logs, root = LogCollector(), logging.getLogger()
+    level = root.level
+    root.addHandler(logs)
+    root.setLevel(logging.INFO)
     bot = build_bot(settings, engine, guild_ready_timeout=0.05)
     task = asyncio.create_task(bot.start(TOKEN))
     await asyncio.wait_for(bot.wait_until_ready(), 30)
     try:
-        yield Harness(server, bot, settings, docs)
+        yield Harness(server, bot, settings, docs, logs.lines)
     finally:
+        root.removeHandler(logs)
+        root.setLevel(level)
         await bot.close()
         await asyncio.wait_for(task, 10)
         await server.stop()

@@ -98,11 +98,19 @@ async def test_admin_commands_are_hidden_and_refused_to_non_admins(harness):
     synced = {c["name"]: c for c in harness.server.commands}
     assert int(synced["reindex"]["default_member_permissions"]) == MANAGE_GUILD
     assert int(synced["docs"]["default_member_permissions"]) == MANAGE_GUILD
-    for name, options in [("reindex", []), ("feedback", []),
-                          ("docs", [{"name": "list", "type": 1, "options": []}])]:
-        token = await harness.command(name, options, who=member(520, "prankster"))
+    attachment = {"id": "66", "filename": "x.md", "size": 3, "url": f"http://127.0.0.1:{harness.server.port}/x",
+                  "proxy_url": f"http://127.0.0.1:{harness.server.port}/x", "content_type": "text/markdown"}
+    for name, options in [("reindex", []), ("reindex", [{"name": "full", "type": 5, "value": True}]),
+                          ("feedback", []), ("docs", [{"name": "list", "type": 1, "options": []}]),
+                          ("docs", [{"name": "remove", "type": 1, "options": [
+                              {"name": "source", "type": 3, "value": "us-cluster-mission-to-the-eu-2018.txt"}]}]),
+                          ("docs", [{"name": "add", "type": 1, "options": [
+                              {"name": "file", "type": 11, "value": "66"}]}])]:
+        resolved = {"attachments": {"66": attachment}} if options and options[0]["name"] == "add" else None
+        token = await harness.command(name, options, who=member(520, "prankster"), resolved=resolved)
         reply = await harness.reply_to(token)
         assert reply.body["data"]["flags"] & EPHEMERAL and "for admins" in reply.body["data"]["content"]
+    assert (harness.docs / "us-cluster-mission-to-the-eu-2018.txt").is_file()
 
 
 async def test_an_admin_reindex_reports_counts(harness):
@@ -235,6 +243,7 @@ async def test_everything_the_bot_sent_was_accepted_and_could_ping_no_one(harnes
     assert all(pings_no_one(c.body) for c in sent if c.body.get("content"))
     late = [t for t, i in harness.server.interactions.items() if i.ack_delay is not None and i.ack_delay > 3]
     assert not late and TOKEN not in str([c.body for c in harness.server.calls])
+    assert harness.logs and not any(TOKEN in line for line in harness.logs)
 
 
 async def test_sources_status_and_help_answer_privately(harness):
