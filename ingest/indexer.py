@@ -14,8 +14,9 @@ import hashlib
 import logging
 import os
 import time
-from collections import defaultdict
-from collections.abc import Callable
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -27,8 +28,9 @@ from ingest.store import Chunk, ChunkStore, IndexProblem
 
 log = logging.getLogger(__name__)
 
-EMBED_WINDOW = 256  # chunks embedded together across documents: fewer, better-packed batches
+EMBED_WINDOW = 1024  # chunks embedded together across documents: fewer, better-packed batches
 PIPELINE_VERSION = "6"  # bump when loading or splitting changes, so every document is re-indexed
+LOOKAHEAD = 8  # files loaded ahead of the embedding window
 
 
 @dataclass
@@ -144,8 +146,39 @@ class _Prepared:
     chunks: list[Chunk]
 
 
-def _prepare(settings, item: _File, versions, splitter, report: IndexReport) -> _Prepared | None:
-    """Load and split a document, or return None (counted unchanged) if its indexed version is current."""
+def _prepared_ahead(settings, files: list[_File], state, splitter) -> Iterator[_Prepared | Exception | None]:
+    """Yield each file prepared (or its load error), loading up to LOOKAHEAD files ahead in a thread.
+
+    Loading and splitting (parsers, Python) then overlap with embedding and writing, which spend
+    their time in onnxruntime and Chroma with the GIL released.
+    """
+    def job(item: _File):
+        try:
+            return _prepare(settings, item, state.get(item.source, {}), splitter)
+        except (LoadError, OSError) as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-load") as loader:
+        queue: deque = deque()
+        upcoming = iter(files)
+        for item in upcoming:
+            queue.append(loader.submit(job, item))
+            if len(queue) >= LOOKAHEAD:
+                break
+        try:
+            while queue:
+                outcome = queue.popleft().result()
+                following = next(upcoming, None)
+                if following is not None:
+                    queue.append(loader.submit(job, following))
+                yield outcome
+        finally:
+            for future in queue:
+                future.cancel()
+
+
+def _prepare(settings, item: _File, versions, splitter) -> _Prepared | None:
+    """Load and split a document, or return None if its indexed version is current."""
     size = item.path.stat().st_size
     if size > settings.max_file_mb * 2**20:
         raise LoadError(f"the file is {size / 2**20:.1f} MB, over the {settings.max_file_mb:g} MB limit "
@@ -153,7 +186,6 @@ def _prepare(settings, item: _File, versions, splitter, report: IndexReport) -> 
     data = item.path.read_bytes()
     doc_hash = _file_hash(settings, data, item.path)
     if _is_current(versions, doc_hash):
-        report.unchanged += 1
         return None
     document = load_file(item.path, data)
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
@@ -161,12 +193,22 @@ def _prepare(settings, item: _File, versions, splitter, report: IndexReport) -> 
     return _Prepared(item, versions, chunks)
 
 
-def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport) -> set[str]:
-    """Embed the pending documents together (one length-sorted pass), write each one whole; return their sources."""
-    written = {p.item.source for p in pending}
-    vectors = store.embeddings.embed_documents([c.text for p in pending for c in p.chunks])
+def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport, writer: ThreadPoolExecutor,
+           previous: Future | None) -> tuple[set[str], Future]:
+    """Embed the pending documents together (one length-sorted pass), then hand the Chroma writes to the
+    writer thread, so they overlap the next window's embedding; return the sources and that job."""
+    batch = list(pending)
+    pending.clear()
+    vectors = store.embeddings.embed_documents([c.text for p in batch for c in p.chunks])
+    if previous is not None:
+        previous.result()  # windows are written in order, and a failed write stops the run
+    return {p.item.source for p in batch}, writer.submit(_store_window, store, batch, vectors, report)
+
+
+def _store_window(store: ChunkStore, batch: list[_Prepared], vectors, report: IndexReport) -> None:
+    """Write each document whole (new chunks first, then its old ones removed) and bump the revision."""
     offset = 0
-    for prepared in pending:
+    for prepared in batch:
         chunks = prepared.chunks
         store.upsert(chunks, vectors[offset : offset + len(chunks)])
         offset += len(chunks)
@@ -179,8 +221,6 @@ def _write(store: ChunkStore, pending: list[_Prepared], report: IndexReport) -> 
         else:
             report.added += 1
     store.bump_revision()  # once per window: readers rebuild their lexical index after these documents
-    pending.clear()
-    return written
 
 
 def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
@@ -197,23 +237,33 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
         splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
         pending: list[_Prepared] = []
         written: set[str] = set()
-        for done, item in enumerate(files, start=1):
-            try:
-                prepared = _prepare(settings, item, state.get(item.source, {}), splitter, report)
-            except (LoadError, OSError) as exc:
-                # What was indexed for this file before stays: a bad upload must not erase good text.
-                log.warning("could not index %s: %s", item.source, exc)
-                report.failures.append(Failure(item.source, str(exc)))
+        # Chroma writes run in their own thread, overlapping the next window's embedding.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write") as writer:
+            last: Future | None = None
+            outcomes = _prepared_ahead(settings, files, state, splitter)
+            for done, (item, outcome) in enumerate(zip(files, outcomes), start=1):
                 prepared = None
-            if prepared:
-                pending.append(prepared)
-            if sum(len(p.chunks) for p in pending) >= EMBED_WINDOW:
-                written |= _write(store, pending, report)
-                lock.renew()
-            if progress:
-                progress(done, len(files), item.source)
-        if pending:
-            written |= _write(store, pending, report)
+                if isinstance(outcome, (LoadError, OSError)):
+                    # What was indexed for this file before stays: a bad upload must not erase good text.
+                    log.warning("could not index %s: %s", item.source, outcome)
+                    report.failures.append(Failure(item.source, str(outcome)))
+                elif outcome is None:
+                    report.unchanged += 1
+                else:
+                    prepared = outcome
+                if prepared:
+                    pending.append(prepared)
+                if sum(len(p.chunks) for p in pending) >= EMBED_WINDOW:
+                    sources, last = _write(store, pending, report, writer, last)
+                    written |= sources
+                    lock.renew()
+                if progress:
+                    progress(done, len(files), item.source)
+            if pending:
+                sources, last = _write(store, pending, report, writer, last)
+                written |= sources
+            if last is not None:
+                last.result()
         present = {f.source for f in files} | {f.path for f in report.failures}
         removed = _remove_missing(store, state, present, report)
         report.failed = len(report.failures)
