@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answer import REFUSAL, Answer, LLMUnavailable
-from bot.extractive import SentenceVectors, WordVectors, compose, score_sentences
+from bot.extractive import compose, score_sentences
 from bot.retrieval import HybridRetriever
 from bot.text import terms
+from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +11,7 @@ from bot.answer import Citation
 from bot.question import answer_type, asks_for_list, counts, is_yes_no, listed_names, quantity_heads, satisfies
 from bot.retrieval import LexicalIndex, Passage, similar
 from bot.text import proper_names, terms, tokens
+from bot.vectors import SentenceVectors, WordVectors
 from ingest import ANAPHOR, sentence_spans
 
 SEMANTIC_WEIGHT = 0.5
@@ -58,68 +58,6 @@ class Candidate:
     coverage: float
     score: float
     antecedent: str | None = None  # the sentence before it in the chunk, if any
-
-
-@dataclass(frozen=True)
-class ChunkSentences:
-    """A chunk's sentences: spans, unit vectors, terms and content words, index-aligned."""
-
-    spans: list[tuple[int, int]]
-    vectors: np.ndarray
-    terms: list[frozenset[str]]
-    words: list[frozenset[str]]
-
-
-class SentenceVectors:
-    """Each chunk's sentences with their embeddings and terms, computed on first use and kept by chunk id.
-
-    Chunk ids are derived from content, so a cached entry can never be stale.
-    """
-
-    def __init__(self, embeddings, capacity: int = 4096) -> None:
-        self._embeddings = embeddings
-        self._cache: OrderedDict[str, ChunkSentences] = OrderedDict()
-        self._capacity = capacity
-
-    def get(self, passages: list[Passage]) -> dict[str, ChunkSentences]:
-        """Return the sentences of each passage's chunk, embedding the missing ones in one batch."""
-        missing = list({p.chunk.id: p.chunk for p in passages if p.chunk.id not in self._cache}.values())
-        if missing:
-            spans = {c.id: sentence_spans(c.text) for c in missing}
-            texts = [c.text[s:e] for c in missing for s, e in spans[c.id]]
-            vectors = np.asarray(self._embeddings.embed_documents(texts), dtype=np.float32)
-            offset = 0
-            for chunk in missing:
-                n = len(spans[chunk.id])
-                part = texts[offset : offset + n]
-                self._cache[chunk.id] = ChunkSentences(spans[chunk.id], vectors[offset : offset + n],
-                                                       [frozenset(terms(t)) for t in part],
-                                                       [frozenset(content_words(t)) for t in part])
-                offset += n
-        for p in passages:
-            self._cache.move_to_end(p.chunk.id)
-        while len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
-        return {p.chunk.id: self._cache[p.chunk.id] for p in passages}
-
-
-class WordVectors:
-    """Embeddings of single words, cached, to credit paraphrases ("itinerary" for "visiting")."""
-
-    def __init__(self, embeddings, capacity: int = 50000) -> None:
-        self._embeddings = embeddings
-        self._cache: dict[str, np.ndarray] = {}
-        self._capacity = capacity
-
-    def get(self, words: set[str]) -> dict[str, np.ndarray]:
-        """Return a unit vector for each word."""
-        missing = sorted(w for w in words if w not in self._cache)
-        if missing:
-            if len(self._cache) + len(missing) > self._capacity:
-                self._cache.clear()
-            vectors = np.asarray(self._embeddings.embed_documents(missing), dtype=np.float32)
-            self._cache.update(zip(missing, vectors))
-        return {w: self._cache[w] for w in words}
 
 
 @dataclass
@@ -227,11 +165,6 @@ def _soft_credit(vector: np.ndarray | None, words: set[str], word_vectors: dict[
         return 0.0
     best = max(float(vector @ word_vectors[w]) for w in words if w in word_vectors)
     return SOFT_CREDIT if best >= SOFT_MATCH else 0.0
-
-
-def content_words(text: str) -> list[str]:
-    """Return the folded words of text that carry meaning (stopwords dropped, order kept)."""
-    return [t for t in tokens(text) if terms(t)]
 
 
 @functools.lru_cache(maxsize=4096)

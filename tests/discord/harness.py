@@ -79,7 +79,7 @@ class LogCollector(logging.Handler):
 async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
     """Index a copy of the bundled documents, start the stand-in and the real bot against it."""
     docs = workdir / "docs"
-    shutil.copytree(REPO / "data" / "documents", docs)
+    shutil.copytree(REPO / "data" / "documents", docs, dirs_exist_ok=True)
     server = await FakeDiscord(free_port()).start()
     values = dict(docs_dir=docs, index_dir=workdir / "index", feedback_db=workdir / "feedback.sqlite3",
                   answer_mode="extractive", ask_channel_ids=[ASK_CHANNEL_ID], admin_role_ids=[ADMIN_ROLE_ID],

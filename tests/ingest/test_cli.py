@@ -99,3 +99,14 @@ def test_kill_9_mid_run_converges_to_the_clean_index(tmp_path: Path):
     got = index_ids(killed, docs)
     assert got == expected and len(set(got)) == len(got)
     assert run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json").stdout.count('"chunks_written": 0')
+
+
+def test_json_log_format_writes_one_json_object_per_line(tmp_path: Path):
+    docs = tmp_path / "docs"
+    make_corpus(docs, 2)
+    result = run_ingest("-v", "--docs", str(docs), "--index-dir", str(tmp_path / "index"),
+                        env={"MISSIONBOT_LOG_FORMAT": "json"})
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert result.returncode == 0 and records
+    assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+    assert any(r["message"].startswith("indexed report-") for r in records)
