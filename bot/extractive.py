@@ -44,7 +44,6 @@ remain report represent require run say see seem send serve set show spend start
 support take talk team tell think travel try turn understand use visit want win work write
 """.split())
 _AUXILIARY = frozenset("to did do does didn didnt will would can could should may might shall".split())
-_ANAPHOR = ANAPHOR
 
 
 @dataclass
@@ -201,7 +200,7 @@ def score_sentences(question: str, previous: str | None, query_vector: np.ndarra
             if text in seen or len(chunk.terms[i]) < 3:
                 continue
             seen.add(text)
-            leans = i > 0 and _ANAPHOR.match(text)
+            leans = i > 0 and ANAPHOR.match(text)
             features = SentenceFeatures(chunk.terms[i], chunk.words[i],
                                         context | chunk.terms[i - 1] if leans else context, title)
             sentences.append((passage, start, text, chunk.vectors[i], features,
@@ -236,7 +235,7 @@ def _favour_lists(candidates: list[Candidate], asked: set[str]) -> None:
     """
     base = {c.text: c.score for c in candidates}
     for c in candidates:
-        if c.antecedent is not None and _ANAPHOR.match(c.text) and c.text.count(",") >= 2:
+        if c.antecedent is not None and ANAPHOR.match(c.text) and c.text.count(",") >= 2:
             c.score = max(c.score, base.get(c.antecedent, 0.0))
         c.score *= 1 + NAMES_BONUS * min(listed_names(c.text, asked), 4) / 4
 
@@ -276,7 +275,7 @@ def _overlap(a: Candidate, b: Candidate) -> bool:
 
 def _with_antecedents(candidate: Candidate, chosen: list[Candidate], room: int) -> Candidate:
     """Put the sentences an anaphoric one leans on in front of it (at most two), if they fit."""
-    if not _ANAPHOR.match(candidate.text):
+    if not ANAPHOR.match(candidate.text):
         return candidate
     text = candidate.passage.chunk.text
     spans = sentence_spans(text)
@@ -284,7 +283,7 @@ def _with_antecedents(candidate: Candidate, chosen: list[Candidate], room: int) 
     if index is None:
         return candidate
     first = index
-    while first > 0 and index - first < MAX_LEAD_SENTENCES and _ANAPHOR.match(text[slice(*spans[first])]):
+    while first > 0 and index - first < MAX_LEAD_SENTENCES and ANAPHOR.match(text[slice(*spans[first])]):
         first -= 1
     start = spans[first][0]
     joined = Candidate(text[start : candidate.start + len(candidate.text)], candidate.passage, start,

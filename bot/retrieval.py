@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import threading
@@ -52,6 +51,7 @@ class LexicalIndex:
         self._df = Counter(t for doc in corpus for t in set(doc))
         self._n = len(chunks)
         self._by_prefix: dict[str, set[str]] = {}
+        self._variants: dict[str, tuple[str, ...]] = {}
         for term in self._df:
             self._by_prefix.setdefault(term[:PREFIX], set()).add(term)
 
@@ -59,12 +59,16 @@ class LexicalIndex:
         """Say whether any indexed chunk contains the term, or a close form of it ("california" for "californian")."""
         return term in self._df or bool(self.variants(term))
 
-    @functools.lru_cache(maxsize=4096)
     def variants(self, term: str) -> tuple[str, ...]:
         """Return the indexed terms that are forms of an unindexed one: "california" for "californian",
         and names it is glued into ("jobsohio" for "ohio")."""
         if term in self._df or len(term) < 4 or term.isdigit():
             return ()
+        if term not in self._variants:  # kept per index, so it goes when a re-index replaces the index
+            self._variants[term] = self._find_variants(term)
+        return self._variants[term]
+
+    def _find_variants(self, term: str) -> tuple[str, ...]:
         close = {t for t in self._by_prefix.get(term[:PREFIX], ()) if similar(term, t)}
         glued = {t for t in self._df if term in t}
         # A name glued into another ("ohio" in "jobsohio") is found in few words; a common
