@@ -34,6 +34,7 @@ bench: install
 	$(PY) -m benchmarks.bench_ingest
 	$(PY) -m benchmarks.bench_answer
 	$(PY) -m benchmarks.bench_discord
+	$(PY) -m benchmarks.bench_discord --process
 
 clean:
 	rm -rf $(VENV) .index

@@ -2,7 +2,9 @@
 
 Run: `.venv/bin/python -m benchmarks.bench_discord [--questions 200] [--in-flight 20] [--users 50]`.
 The real bot runs against the local Discord stand-in (tests/fakes/discord_server.py) in this process;
-questions are /ask interactions from `--users` members, `--in-flight` at a time. Prints one JSON object.
+questions are /ask interactions from `--users` members, `--in-flight` at a time. With `--process`, the
+bot runs as `python -m bot` in its own process (as `make run` starts it), so its memory is its own.
+Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -10,7 +12,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import shutil
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -20,8 +25,9 @@ import psutil
 from benchmarks.bench_answer import percentile
 from bot.evaluate import load_cases
 from ingest import PROJECT_ROOT
-from tests.discord.harness import running_bot
-from tests.fakes.discord_server import member
+from tests.conftest import free_port
+from tests.discord.harness import TOKEN, running_bot
+from tests.fakes.discord_server import FakeDiscord, member
 
 
 def questions(n: int) -> list[str]:
@@ -39,24 +45,67 @@ async def ask(harness, question: str, user_id: int) -> tuple[float, float]:
     return harness.server.interactions[token].ack_delay, edit.at - dispatched
 
 
-async def main(args: argparse.Namespace) -> dict:
-    process = psutil.Process()
+async def in_process(args: argparse.Namespace, process: psutil.Process) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         async with running_bot(Path(tmp), cooldown_questions=1000) as harness:
-            await ask(harness, "Where was the roundtable held?", 1)  # warm-up
-            rss_start = process.memory_info().rss / 2**20
-            acks, answers, rss = [], [], []
-            todo = questions(args.questions)
-            started = time.monotonic()
-            for batch in range(0, len(todo), args.in_flight):
-                results = await asyncio.gather(*(ask(harness, q, 1000 + (batch + i) % args.users)
-                                                 for i, q in enumerate(todo[batch : batch + args.in_flight])))
-                acks += [a for a, _ in results]
-                answers += [b for _, b in results]
-                rss.append(round(process.memory_info().rss / 2**20))
-            elapsed = time.monotonic() - started
+            return await drive(harness, args, process)
+
+
+class Driver:
+    """Just enough of the test harness to send /ask to a bot in another process."""
+
+    def __init__(self, server: FakeDiscord) -> None:
+        self.server = server
+
+    async def command(self, name: str, options: list[dict], who: dict) -> str:
+        payload = self.server.interaction_payload(2, {"id": "1", "name": name, "type": 1, "options": options}, who)
+        await self.server.dispatch("INTERACTION_CREATE", payload)
+        return payload["token"]
+
+    async def reply_to(self, token: str, path_end: str = "", timeout: float = 30.0):
+        return await self.server.wait_for(lambda c: token in c.path and c.path.endswith(path_end), timeout)
+
+
+async def separate_process(args: argparse.Namespace) -> dict:
+    """Run `python -m bot` in its own process against the stand-in and measure that process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        docs = Path(tmp) / "docs"
+        shutil.copytree(PROJECT_ROOT / "data" / "documents", docs)
+        server = await FakeDiscord(free_port()).start()
+        env = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_DOCS_DIR": str(docs),
+               "MISSIONBOT_INDEX_DIR": str(Path(tmp) / "index"), "MISSIONBOT_HEALTH_PORT": "0",
+               "MISSIONBOT_FEEDBACK_DB": str(Path(tmp) / "feedback.sqlite3"), "MISSIONBOT_COOLDOWN_QUESTIONS": "1000",
+               "MISSIONBOT_DISCORD_API_BASE": server.api_base, "MISSIONBOT_DISCORD_GATEWAY_URL": server.gateway_url}
+        bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", env=env, cwd=tmp,
+                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+        try:
+            await asyncio.wait_for(server.identified.wait(), 120)
+            await server.wait_for(lambda c: c.path.endswith("/commands"), timeout=60)
+            await asyncio.sleep(2.5)  # discord.py waits for the guilds before it handles events
+            return await drive(Driver(server), args, psutil.Process(bot.pid))
+        finally:
+            bot.terminate()
+            await bot.wait()
+            await server.stop()
+
+
+async def drive(harness, args: argparse.Namespace, process: psutil.Process) -> dict:
+    """Send the questions in batches; return times and the measured process's memory."""
+    await ask(harness, "Where was the roundtable held?", 1)  # warm-up
+    rss_start = process.memory_info().rss / 2**20
+    acks, answers, rss = [], [], []
+    todo = questions(args.questions)
+    started = time.monotonic()
+    for batch in range(0, len(todo), args.in_flight):
+        results = await asyncio.gather(*(ask(harness, q, 1000 + (batch + i) % args.users)
+                                         for i, q in enumerate(todo[batch : batch + args.in_flight])))
+        acks += [a for a, _ in results]
+        answers += [b for _, b in results]
+        rss.append(round(process.memory_info().rss / 2**20))
+    elapsed = time.monotonic() - started
     ms = [a * 1000 for a in acks]
-    return {"questions": len(acks), "in_flight": args.in_flight, "users": args.users, "seconds": round(elapsed, 1),
+    return {"bot": "own process" if process.pid != os.getpid() else "same process as the harness",
+            "questions": len(acks), "in_flight": args.in_flight, "users": args.users, "seconds": round(elapsed, 1),
             "ack_p50_ms": round(statistics.median(ms), 1), "ack_p95_ms": round(percentile(ms, 95), 1),
             "ack_max_ms": round(max(ms), 1), "answer_p50_s": round(statistics.median(answers), 2),
             "answer_p95_s": round(percentile(answers, 95), 2), "rss_after_start_mb": round(rss_start),
@@ -68,4 +117,7 @@ if __name__ == "__main__":
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--in-flight", type=int, default=20)
     parser.add_argument("--users", type=int, default=50)
-    print(json.dumps(asyncio.run(main(parser.parse_args())), indent=2))
+    parser.add_argument("--process", action="store_true", help="run the bot as `python -m bot` in its own process")
+    options = parser.parse_args()
+    run = separate_process(options) if options.process else in_process(options, psutil.Process())
+    print(json.dumps(asyncio.run(run), indent=2))
