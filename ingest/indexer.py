@@ -29,7 +29,7 @@ from ingest.store import Chunk, ChunkStore, IndexProblem
 log = logging.getLogger(__name__)
 
 EMBED_WINDOW = 1024  # chunks embedded together across documents: fewer, better-packed batches
-PIPELINE_VERSION = "6"  # bump when loading or splitting changes, so every document is re-indexed
+PIPELINE_VERSION = "7"  # bump when loading or splitting changes, so every document is re-indexed
 LOOKAHEAD = 8  # files loaded ahead of the embedding window
 
 

@@ -135,31 +135,42 @@ def load_text(data: bytes) -> LoadedDocument:
 _DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "template", "svg", "iframe"]
 _BLOCK_TAGS = ["p", "div", "li", "pre", "tr", "dt", "dd", "blockquote", "section", "article", "table",
                "ul", "ol", "dl", "br", "figcaption", "caption"]
-_HEADING_MARK = "\x00H\x00"
+_HEADING_MARK = "\ue000H\ue000"  # a private-use character: cannot occur in page text
+
+
+_CHROME = ("//*[@role='navigation' or @role='banner' or @role='contentinfo' or @aria-hidden='true']"
+           " | //*[contains(concat(' ', normalize-space(@class), ' '), ' sphinxsidebar ')]"
+           " | //*[contains(concat(' ', normalize-space(@class), ' '), ' related ')]"
+           " | //*[contains(concat(' ', normalize-space(@class), ' '), ' headerlink ')]")
 
 
 def load_html(data: bytes) -> LoadedDocument:
-    """Load the main text of an HTML page, leaving out navigation, scripts and page chrome."""
-    from bs4 import BeautifulSoup, NavigableString
+    """Load the main text of an HTML page, leaving out navigation, scripts and page chrome.
 
-    soup = BeautifulSoup(data, "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    for tag in soup.find_all(_DROP_TAGS):
-        tag.decompose()
-    # find_all rather than a CSS select: soupsieve took a third of the load time on large pages.
-    chrome = (soup.find_all(attrs={"role": ["navigation", "banner", "contentinfo"]})
-              + soup.find_all(class_=["sphinxsidebar", "related", "headerlink"])
-              + soup.find_all(attrs={"aria-hidden": "true"}))
-    for tag in chrome:
-        if not tag.decomposed:
-            tag.decompose()
-    main = soup.find("main") or soup.find(attrs={"role": "main"}) or soup.body or soup
-    for heading in main.find_all(["h1", "h2", "h3", "h4"]):
-        heading.replace_with(NavigableString(f"\n\n{_HEADING_MARK}{heading.get_text(' ', strip=True)}\n\n"))
-    for block in main.find_all(_BLOCK_TAGS):
-        block.insert_before(NavigableString("\n"))
-        block.insert_after(NavigableString("\n"))
-    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in main.get_text().split("\n")]
+    lxml directly rather than BeautifulSoup: on the python3.11-doc pages it is 50 times faster, and
+    ingestion spends that time on the same two cores as the embedding model.
+    """
+    import lxml.html
+    from lxml import etree
+
+    try:
+        root = lxml.html.fromstring(data)
+    except (etree.ParserError, ValueError) as exc:
+        raise LoadError(f"the HTML could not be parsed ({exc})") from exc
+    title_tag = root.find(".//title")
+    title = " ".join(title_tag.text_content().split()) if title_tag is not None else ""
+    for tag in root.xpath(" | ".join(f"//{name}" for name in _DROP_TAGS)) + root.xpath(_CHROME):
+        if tag.getparent() is not None:
+            tag.drop_tree()  # keeps the text that follows the element
+    main = next(iter(root.xpath("//main") or root.xpath("//*[@role='main']") or root.xpath("//body")), root)
+    for heading in main.xpath(".//h1 | .//h2 | .//h3 | .//h4"):
+        words = " ".join(heading.text_content().split())
+        heading.clear(keep_tail=True)
+        heading.text = f"\n\n{_HEADING_MARK}{words}\n\n"
+    for block in main.iter(*_BLOCK_TAGS):
+        block.text = "\n" + (block.text or "")
+        block.tail = "\n" + (block.tail or "")
+    lines = [re.sub(r"[ \t\r\f\v\xa0]+", " ", line).strip() for line in main.text_content().split("\n")]
     text, headings = "", []
     for line in "\n".join(lines).split("\n\n"):
         line = line.strip("\n")
