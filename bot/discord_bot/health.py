@@ -27,7 +27,12 @@ class HealthServer:
         app.router.add_get("/metrics", self.metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        try:
+            await web.TCPSite(self._runner, self.host, self.port).start()
+        except OSError as exc:  # a busy port must not keep the bot from answering
+            log.error("cannot serve /healthz and /metrics on %s:%d (%s); set MISSIONBOT_HEALTH_PORT to a free "
+                      "port, or 0 to turn them off", self.host, self.port, exc.strerror or exc)
+            return
         log.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
 
     async def stop(self) -> None:

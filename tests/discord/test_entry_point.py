@@ -46,3 +46,18 @@ async def test_with_reply_in_thread_off_a_mention_is_answered_inline(tmp_path):
                                               and "inno TSD" in c.body.get("content", ""))
         assert str(reply.body["message_reference"]["message_id"]) == message["id"]
         assert not any(c.path.endswith("/threads") for c in harness.server.calls)
+
+
+async def test_a_busy_health_port_is_logged_and_the_bot_still_answers(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with running_bot(tmp_path, health_port=port) as harness:
+            token = await harness.command("ask", [{"name": "question", "type": 3, "value": "Who led the mission?"}],
+                                          who=member(960, "user"))
+            edit = await harness.reply_to(token, "@original")
+            assert "inno TSD" in edit.body["content"]
+            assert any("cannot serve /healthz" in line for line in harness.logs)
