@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -25,8 +24,7 @@ import psutil
 from benchmarks.bench_answer import percentile
 from bot.evaluate import load_cases
 from ingest import PROJECT_ROOT
-from tests.conftest import free_port
-from tests.discord.harness import TOKEN, running_bot
+from tests.discord.harness import bot_process, running_bot
 from tests.fakes.discord_server import FakeDiscord, member
 
 
@@ -71,22 +69,8 @@ async def separate_process(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"
         shutil.copytree(PROJECT_ROOT / "data" / "documents", docs)
-        server = await FakeDiscord(free_port()).start()
-        env = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_DOCS_DIR": str(docs),
-               "MISSIONBOT_INDEX_DIR": str(Path(tmp) / "index"), "MISSIONBOT_HEALTH_PORT": "0",
-               "MISSIONBOT_FEEDBACK_DB": str(Path(tmp) / "feedback.sqlite3"), "MISSIONBOT_COOLDOWN_QUESTIONS": "1000",
-               "MISSIONBOT_DISCORD_API_BASE": server.api_base, "MISSIONBOT_DISCORD_GATEWAY_URL": server.gateway_url}
-        bot = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", env=env, cwd=tmp,
-                                                   stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-        try:
-            await asyncio.wait_for(server.identified.wait(), 120)
-            await server.wait_for(lambda c: c.path.endswith("/commands"), timeout=60)
-            await asyncio.sleep(2.5)  # discord.py waits for the guilds before it handles events
-            return await drive(Driver(server), args, psutil.Process(bot.pid))
-        finally:
-            bot.terminate()
-            await bot.wait()
-            await server.stop()
+        async with bot_process(Path(tmp), docs, MISSIONBOT_COOLDOWN_QUESTIONS="1000") as bot:
+            return await drive(Driver(bot.server), args, psutil.Process(bot.process.pid))
 
 
 async def drive(harness, args: argparse.Namespace, process: psutil.Process) -> dict:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
+import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +105,42 @@ async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
         root.setLevel(level)
         await bot.close()
         await asyncio.wait_for(task, 10)
+        await server.stop()
+
+
+@dataclass
+class BotProcess:
+    """`python -m bot` running in its own process against a stand-in; its stderr once it has stopped."""
+
+    server: FakeDiscord
+    process: asyncio.subprocess.Process
+    stderr: str = ""
+
+
+@contextlib.asynccontextmanager
+async def bot_process(workdir: Path, docs: Path, **env: str) -> AsyncIterator[BotProcess]:
+    """Start `python -m bot` as `make run` does (DISCORD_TOKEN and the two Discord URL settings) against a
+    new stand-in, and wait until it handles events. `env` adds or overrides settings."""
+    server = await FakeDiscord(free_port()).start()
+    environ = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_DOCS_DIR": str(docs),
+               "MISSIONBOT_INDEX_DIR": str(workdir / "index"), "MISSIONBOT_HEALTH_PORT": "0",
+               "MISSIONBOT_FEEDBACK_DB": str(workdir / "feedback.sqlite3"),
+               "MISSIONBOT_DISCORD_API_BASE": server.api_base, "MISSIONBOT_DISCORD_GATEWAY_URL": server.gateway_url,
+               **env}
+    log_path = workdir / "bot.stderr"
+    with open(log_path, "wb") as log_file:  # a file, not a pipe: a full pipe would block the bot
+        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", env=environ, cwd=workdir,
+                                                       stdout=asyncio.subprocess.DEVNULL, stderr=log_file)
+    running = BotProcess(server, process)
+    try:
+        await asyncio.wait_for(server.identified.wait(), 120)
+        await server.wait_for(lambda c: c.path.endswith("/commands"), timeout=60)
+        await asyncio.sleep(2.5)  # discord.py waits for the guilds before it handles events
+        yield running
+    finally:
+        process.terminate()
+        await process.wait()
+        running.stderr = log_path.read_text(errors="replace")
         await server.stop()
 
 
