@@ -31,8 +31,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     agenda.add_argument("--country")
     agenda.add_argument("--org")
     agenda.add_argument("--json", action="store_true")
-    evaluate = sub.add_parser("eval", help="run a question set and report accuracy")
-    evaluate.add_argument("file", nargs="?", type=Path, default=Path("tests/eval/questions.yaml"))
+    evaluate = sub.add_parser("eval", help="run a question set and report accuracy, per kind of question")
+    evaluate.add_argument("file", nargs="?", type=Path, help="a question set (default: the dev split)")
+    evaluate.add_argument("--test", action="store_true", help="run the test split; implies --summary")
+    evaluate.add_argument("--summary", action="store_true", help="print only the totals, not each question")
     evaluate.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 
@@ -95,14 +97,20 @@ def show_entries(agenda, entries, console: Console) -> None:
 
 def cmd_eval(settings: BotSettings, args) -> int:
     from bot.app import build_engine
-    from bot.evaluate import evaluate, load_cases, summarise
+    from bot.evaluate import DEV_SET, TEST_SET, by_kind, evaluate, load_cases, summarise
 
-    results = evaluate(build_engine(settings), load_cases(args.file))
-    for r in results:
-        mark = "ok " if r.correct and r.citations_ok else "MISS"
-        print(f"{mark} hit={int(r.hit)} {r.case.id}: {r.case.question} {'; '.join(r.problems)}")
-    summary = summarise(results)
-    print(json.dumps(summary) if args.json else "\n".join(f"{k}: {v}" for k, v in summary.items()))
+    path = args.file or (TEST_SET if args.test else DEV_SET)
+    results = evaluate(build_engine(settings), load_cases(path))
+    if not (args.summary or args.test or args.json):
+        for r in results:
+            mark = "ok " if r.correct and r.citations_ok else "MISS"
+            print(f"{mark} hit={int(r.hit)} {r.case.id}: {r.case.question} {'; '.join(r.problems)}")
+    summary, kinds = summarise(results), by_kind(results)
+    if args.json:
+        print(json.dumps({**summary, "by_kind": kinds}))
+        return 0
+    print(f"{path.name}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+    print(" ".join(f"{kind} {row['right']:.2f} ({row['questions']})" for kind, row in kinds.items()))
     return 0
 
 
