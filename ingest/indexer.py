@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ingest.loaders import SIDECAR_SUFFIX, LoadError, load_file, sidecar_path
+from ingest.loaders import FACT_FIELDS, SIDECAR_SUFFIX, LoadError, load_file, sidecar_path
 from ingest.locks import writer_lock
 from ingest.settings import IndexSettings
 from ingest.splitting import Piece, make_splitter, split_document
@@ -116,9 +116,11 @@ def _make_chunks(source: str, path: Path, doc_hash: str, pieces: list[Piece], do
             "doc_hash": doc_hash, "content_hash": hashlib.sha256(piece.text.encode()).hexdigest()[:16],
             "indexed_at": now,
         }
-        optional = {"url": document.url, "published": document.published, "page": piece.page,
-                    "section": piece.heading}
-        meta.update({k: v for k, v in optional.items() if v is not None})
+        # Absent keys are written as None: Chroma merges an upsert's metadata into the stored chunk's
+        # (same content, same id), so a field removed from a document would otherwise outlive it.
+        meta.update({"url": document.url, "published": document.published, "page": piece.page,
+                     "section": piece.heading})
+        meta.update({key: document.facts.get(key) for key in FACT_FIELDS})
         chunks.append(Chunk(chunk_id(source, piece.start, piece.text), piece.text, meta))
     return chunks
 

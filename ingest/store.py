@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from ingest.loaders import FACT_FIELDS
 from ingest.settings import IndexSettings
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class SourceInfo:
     url: str | None
     chunks: int
     indexed_at: str
+    published: str | None = None
+    facts: dict[str, str] = field(default_factory=dict)  # what the document states about its subject (FACT_FIELDS)
 
 
 def make_embeddings(settings: IndexSettings) -> tuple[Embeddings, str, int | None]:
@@ -214,7 +217,8 @@ class ChunkStore:
             m = chunk.metadata
             info = found.get(chunk.source)
             found[chunk.source] = SourceInfo(chunk.source, m.get("title", ""), m.get("url") or None,
-                                             (info.chunks if info else 0) + 1, m.get("indexed_at", ""))
+                                             (info.chunks if info else 0) + 1, m.get("indexed_at", ""),
+                                             m.get("published"), {k: m[k] for k in FACT_FIELDS if m.get(k)})
         return sorted(found.values(), key=lambda s: s.source)
 
     # -- writing -----------------------------------------------------------------------------
