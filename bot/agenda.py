@@ -32,7 +32,6 @@ class AgendaEntry(BaseModel):
     countries: list[str] = []
     organisations: list[str] = []
     place_note: str | None = None
-    description: str = ""
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> AgendaEntry:

@@ -50,6 +50,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     note: str | None = None  # e.g. why this is an extractive fallback
     standalone_question: str | None = None
+    short: str = ""  # the answer itself ("Genk"), when the question asked for a kind of fact
 
     def as_dict(self) -> dict:
         """Return the JSON form of `python -m bot ask --json`."""

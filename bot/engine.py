@@ -12,17 +12,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.answer import REFUSAL, Answer, LLMUnavailable
-from bot.extractive import compose, score_sentences
-from bot.retrieval import HybridRetriever
+from bot.catalogue import Catalogue, Entity
+from bot.compose import compose
+from bot.extractive import Candidate, Reader, disclaimed
+from bot.question import Question, analyse
+from bot.retrieval import HybridRetriever, LexicalIndex, Passage
+from bot.structured import list_answer, publication_answer
 from bot.text import terms
 from bot.vectors import SentenceVectors, WordVectors
-from ingest import ChunkStore, IndexProblem
+from ingest import ChunkStore, IndexProblem, newest_versions
 
 log = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD = 0.4
+MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 LLM_GATE = 0.5  # share of the refusal threshold at which the LLM still gets to read the passages
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
+_PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 
 
@@ -39,21 +44,34 @@ class IndexEmpty(IndexProblem):
 
 
 @dataclass
+class Turn:
+    """One question and answer of a conversation, and the subjects the answer was about."""
+
+    question: str  # made standalone
+    answer: str
+    subjects: tuple[str, ...] = ()  # sources of the documents whose subjects the answer is about
+
+
+@dataclass
 class Conversation:
     """The recent turns of one thread or terminal session."""
 
     max_turns: int = 6
     turns: deque = field(default_factory=deque)
 
-    def add(self, standalone_question: str, answer: str) -> None:
+    def add(self, standalone_question: str, answer: str, subjects: tuple[str, ...] = ()) -> None:
         """Remember a turn, forgetting the oldest beyond max_turns."""
-        self.turns.append((standalone_question, answer))
+        self.turns.append(Turn(standalone_question, answer, subjects))
         while len(self.turns) > self.max_turns:
             self.turns.popleft()
 
     @property
+    def last(self) -> Turn | None:
+        return self.turns[-1] if self.turns else None
+
+    @property
     def last_question(self) -> str | None:
-        return self.turns[-1][0] if self.turns else None
+        return self.turns[-1].question if self.turns else None
 
 
 def clean_question(text: str, max_chars: int) -> str:
@@ -76,22 +94,41 @@ def is_follow_up(question: str, conversation: Conversation | None) -> bool:
     return bool(_FOLLOW_UP_START.search(question) or _PRONOUN.search(question) or len(terms(question)) <= 2)
 
 
+@dataclass
+class Reading:
+    """What the engine found for a question before writing the answer."""
+
+    question: Question
+    subjects: list[Entity]
+    passages: list[Passage]
+    candidates: list[Candidate]  # scored sentences, best first
+    listed: Answer | None = None  # the answer, when the documents' facts list what was asked
+    described: bool = False  # the question described its subjects ("the mission's US partner"), not named them
+
+
 class AnswerEngine:
     """Retrieve passages, answer with the LLM when configured, else (or on failure) extractively."""
 
     def __init__(self, store: ChunkStore, retriever: HybridRetriever | None = None, llm=None,
-                 threshold: float = DEFAULT_THRESHOLD, max_question_chars: int = 1000) -> None:
+                 threshold: float | None = None, max_question_chars: int = 1000) -> None:
         self.store = store
         self.retriever = retriever or HybridRetriever(store)
         self.llm = llm
-        self.threshold = threshold
         self.max_question_chars = max_question_chars
-        self.sentence_vectors = SentenceVectors(store.embeddings)
-        self.word_vectors = WordVectors(store.embeddings)
+        self.reader = Reader(SentenceVectors(store.embeddings), WordVectors(store.embeddings))
+        self.threshold = self.reader.threshold if threshold is None else threshold
+        self._catalogue: tuple[int, Catalogue] | None = None
 
     @property
     def mode(self) -> str:
         return "llm" if self.llm is not None else "extractive"
+
+    def catalogue(self) -> Catalogue:
+        """Return what the documents state about their subjects, rebuilt when the index changes."""
+        revision = self.store.revision()
+        if self._catalogue is None or self._catalogue[0] != revision:
+            self._catalogue = (revision, Catalogue(self.store.sources()))
+        return self._catalogue[1]
 
     def standalone(self, question: str, conversation: Conversation | None) -> tuple[str, str | None]:
         """Return the question made standalone, and the earlier question it leans on (if any)."""
@@ -99,7 +136,7 @@ class AnswerEngine:
             return question, None
         previous = conversation.last_question
         if self.llm is not None:
-            rewritten = self.llm.rephrase(question, list(conversation.turns))
+            rewritten = self.llm.rephrase(question, [(t.question, t.answer) for t in conversation.turns])
             if rewritten:
                 return rewritten, previous
         return f"{question} ({previous})", previous
@@ -107,42 +144,112 @@ class AnswerEngine:
     def answer(self, question: str, conversation: Conversation | None = None) -> Answer:
         """Answer one question, citing the passages it rests on, or say plainly that the documents don't say."""
         started = time.perf_counter()
-        question = clean_question(question, self.max_question_chars)
-        standalone, previous = self.standalone(question, conversation)
-        query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
-        lexical = self.retriever.lexical()  # one revision check per question, shared by both steps
-        passages = self.retriever.search(standalone, query_vector.tolist(), lexical)
-        if not passages and self.store.count() == 0:
-            raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
-        candidates = score_sentences(question, previous, query_vector, passages, self.sentence_vectors,
-                                     self.word_vectors, lexical) if passages else []
+        reading = self.read(question, conversation)
         retrieved = time.perf_counter()
-        best = candidates[0].score if candidates else 0.0
-        grounded = best >= self.threshold
-        result, note = None, None
-        # The model reads better than the sentence scorer, so it sees the passages on weaker evidence,
-        # and may itself say that they do not answer.
-        if self.llm is not None and best >= self.threshold * LLM_GATE:
-            try:
-                result = self.llm.answer(question, standalone, passages)
-            except LLMUnavailable as exc:
-                log.warning("LLM unavailable, answering extractively: %s", exc)
-                note = f"{exc} " + ("This is an extractive answer quoting the documents." if grounded else
-                                    "Without it, I looked for sentences that answer this and found none.")
-        if result is None:
-            result = self._extractive(question, candidates, grounded)
-            result.note = note
+        result = reading.listed or self._answer(reading)
         done = time.perf_counter()
-        result.standalone_question = standalone if standalone != question else None
+        asked = reading.question
+        result.standalone_question = asked.standalone if asked.standalone != asked.text else None
         result.timings_ms = {"retrieve": round((retrieved - started) * 1000, 2),
                              "generate": round((done - retrieved) * 1000, 2),
                              "total": round((done - started) * 1000, 2)}
         if conversation is not None:
-            conversation.add(standalone, result.answer)
+            conversation.add(asked.standalone, result.answer, tuple(e.source for e in self._about(reading, result)))
         return result
 
-    def _extractive(self, question: str, candidates, grounded: bool) -> Answer:
+    def _about(self, reading: Reading, result: Answer) -> list[Entity]:
+        """Return what a follow-up's "it" or "they" will mean: the subjects the answer named when the
+        question asked for a name ("who led it?" → inno TSD), else the question's own subjects."""
+        if not result.grounded:
+            return []
+        catalogue = self.catalogue()
+        if reading.question.wants == "name" and result.short:
+            named = catalogue.mentioned(result.short)
+            if named:
+                return named[:MAX_SUBJECTS]
+        return reading.subjects or catalogue.mentioned(result.answer)[:MAX_SUBJECTS]
+
+    def read(self, question: str, conversation: Conversation | None = None) -> Reading:
+        """Analyse a question, find its subjects and passages, and score their sentences as answers."""
+        text = clean_question(question, self.max_question_chars)
+        standalone, previous = self.standalone(text, conversation)
+        asked = analyse(text, previous, standalone)
+        dated = publication_answer(self.store, asked)
+        if dated is not None:
+            return Reading(asked, [], [], [], dated)
+        catalogue = self.catalogue()
+        subjects, described_by, listed = self._subjects(asked, catalogue, conversation if previous else None)
+        if listed is not None:
+            return Reading(asked, subjects, [], [], listed)
+        query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
+        lexical = self.retriever.lexical()  # one revision check per question, shared by both steps
+        passages = self._passages(asked, query_vector, lexical, subjects)
+        if not passages and self.store.count() == 0:
+            raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
+        candidates = self.reader.read(asked, query_vector, passages, lexical, subjects, catalogue.names(),
+                                      sorted(catalogue.places()), described_by) if passages else []
+        return Reading(asked, subjects, passages, candidates, described=bool(described_by))
+
+    def _subjects(self, asked: Question, catalogue: Catalogue,
+                  conversation: Conversation | None) -> tuple[list[Entity], set[str], Answer | None]:
+        """Return the subjects the question is about (named, described, or carried from the last turn),
+        the words it described them with ("US partner"), and an answer listing them when the question
+        asks which subjects match a place or a kind ("which of the visited organisations are Belgian?")."""
+        named = catalogue.mentioned(asked.text)
+        earlier = [e for e in (catalogue.by_source(s) for s in conversation.last.subjects) if e] if conversation else []
+        among = earlier if earlier and _PLURAL_PRONOUN.search(asked.text) else None
+        resolution = catalogue.resolve(set(terms(asked.text)), among, asked.head + asked.modifiers)
+        question_terms = set(terms(asked.text))
+        if resolution and len(resolution.entities) > 1 and asked.wants == "name" and not named and (
+                resolution.narrowed or asked.wants_list
+                and catalogue.only_describes(question_terms, resolution, asked.head + asked.modifiers)):
+            listed = list_answer(self.store, catalogue, asked, resolution)
+            if listed.grounded:
+                return resolution.entities, resolution.words, listed
+        # A description by role ("the mission's US partner") stands for its subjects; a place alone
+        # ("did they go to Sweden?") does not make the question about the organisations there.
+        by_role = resolution if resolution and (among or any(k == "role" for k, _ in resolution.constraints)) else None
+        described = [e for e in by_role.entities if e not in named] if by_role else []
+        if named and 0 < len(described) <= MAX_SUBJECTS:
+            return named + described, by_role.words, None  # "inno TSD's American partner": both
+        if named:
+            return named, set(), None
+        if by_role and len(by_role.entities) <= MAX_SUBJECTS:
+            return by_role.entities, by_role.words, None
+        return earlier[:MAX_SUBJECTS], set(), None
+
+    def _passages(self, asked: Question, query_vector: np.ndarray, lexical: LexicalIndex,
+                  subjects: list[Entity]) -> list[Passage]:
+        """Return the retrieved passages, plus every chunk of the subjects' own documents."""
+        passages = self.retriever.search(asked.standalone, query_vector.tolist(), lexical, asked.wants)
+        have = {p.chunk.id for p in passages}
+        for entity in subjects:
+            for chunk in newest_versions(self.store.of_source(entity.source)):
+                if chunk.id not in have:
+                    passages.append(Passage(chunk, 0.0, 0.0, 0.0))
+                    have.add(chunk.id)
+        return passages
+
+    def _answer(self, reading: Reading) -> Answer:
+        asked, passages, candidates, subjects = reading.question, reading.passages, reading.candidates, reading.subjects
+        likely = self.reader.answerability(candidates)
+        grounded = likely >= self.threshold and not disclaimed(candidates)
+        note = None
+        # The model reads better than the sentence scorer, so it sees the passages on weaker evidence,
+        # and may itself say that they do not answer.
+        if self.llm is not None and likely >= self.threshold * LLM_GATE:
+            try:
+                return self.llm.answer(asked.text, asked.standalone, passages)
+            except LLMUnavailable as exc:
+                log.warning("LLM unavailable, answering extractively: %s", exc)
+                note = f"{exc} " + ("This is an extractive answer quoting the documents." if grounded else
+                                    "Without it, I looked for sentences that answer this and found none.")
         if not grounded:
-            return Answer(question, REFUSAL, False, "extractive")
-        text, citations = compose(candidates)
-        return Answer(question, text, True, "extractive", citations)
+            return Answer(asked.text, REFUSAL, False, "extractive", note=note)
+        answers = [c for c in candidates if not c.disclaims]
+        catalogue = self.catalogue()
+        short, text, citations = compose(asked, answers, tuple(n for e in subjects for n in e.names),
+                                         lambda source: (e := catalogue.by_source(source)) and e.name)
+        if reading.described and len(subjects) == 1 and not any(n.casefold() in text.casefold() for n in subjects[0].names):
+            text = f"{subjects[0].name}: {text}"  # say who "it" is when the question only described it
+        return Answer(asked.text, text, True, "extractive", citations, note=note, short=short)

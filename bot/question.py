@@ -1,102 +1,173 @@
-"""What a question asks for: the kind of answer (a number, a date, a place, a name, a list) and
-whether a sentence offers it. Used by retrieval (to favour chunks with that kind of fact) and by
-sentence scoring."""
+"""What a question asks for, analysed once at the door and handed on: the kind of answer it wants (a
+date, a number, a place, a person, a name…), whether it wants a list or a yes/no, the noun it asks with
+("which *city*", "how many *states*"), and the earlier turn a follow-up leans on."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from bot.text import NUMBER_WORDS, has_date, has_number, has_proper_name, terms, tokens
+from bot.text import terms
 
-# Question words whose answer is a name ("Which body funded...", "Who led...").
-_NAME_HEADS = frozenset(terms("organisation cluster partner project programme initiative institution"))
+WANTS = ("date", "time", "number", "money", "duration", "place", "person", "name")
+
+# General English, not this corpus: nouns that say which kind of answer "which/what <noun>" wants.
+_HEAD_KINDS = {
+    "date": "year years date dates day days month months time times decade",
+    "place": ("city cities country countries town towns region regions state states province venue venues "
+              "building place places location locations site sites headquarters hq address "
+              "nation nations continent neighbourhood neighborhood"),
+    "person": ("director directors ceo founder founders president governor mayor minister professor chair "
+               "chairman chairwoman manager head speaker moderator person people man woman guy activist "
+               "executive chief"),
+    "name": ("organisation organisations organization organizations company companies body bodies cluster "
+             "clusters partner partners network networks institute institution institutions university "
+             "universities project projects programme programmes program programs platform platforms agency "
+             "agencies department departments group groups association associations firm firms initiative "
+             "initiatives incubator incubators centre centres center centers consortium member members tool tools "
+             "outfit outfits business businesses corporation foundation government ministry name names "
+             "title brand entity entities"),
+    "number": "number amount percentage share",
+}
+_HEAD_KIND = {word: kind for kind, words in _HEAD_KINDS.items() for word in words.split()}
+# Words that end the noun phrase after "which"/"what"/"how many": verbs, auxiliaries, prepositions.
+_PHRASE_END = frozenset("""
+is are was were be been do does did has have had can could will would should may might shall of in at on for
+from with by to into about as that who which whom whose when where why how than the a an this that these those
+its their his her our your my there here not and or but if so then
+took came went gave made got led ran began held met saw spent left brought set put kept won paid told found built
+grew became joined helped started ended opened worked formed run take come go give make get lead begin hold
+meet see spend leave bring keep win pay tell find build grow become join help start end open work form visit
+""".split())
+_YES_NO = re.compile(r"^\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would|should)\b", re.I)
+_TAG = re.compile(r"(?:,\s*|\s+)(?:right|correct|true|isn'?t it|wasn'?t it|didn'?t they|yes or no)\s*\??\s*$", re.I)
+_WHO_WERE = re.compile(r"^\s*who\s+(?:were|are)\b", re.I)
+_LIST_VERB = re.compile(r"^\s*(?:please\s+)?(?:list|name|enumerate|give me (?:a list of|the))\b", re.I)
+_PERSON_ROLE = frozenset(_HEAD_KINDS["person"].split()) - {"people", "person", "head"}
+_SINGULAR_S = frozenset("news series headquarters business analysis basis status us gas campus process".split())
 
 
-def answer_type(question: str) -> str | None:
-    """Return the kind of fact a question asks for: number, money, date, place, name, or None."""
-    q = question.casefold()
-    if re.search(r"\bhow (much|expensive)\b|\bcost|\bbudget|\bprice", q):
+@dataclass(frozen=True)
+class Question:
+    """A question as the reader needs it."""
+
+    text: str  # as asked, cleaned
+    standalone: str  # what retrieval searches for: a follow-up carries its earlier turn
+    previous: str | None = None  # the earlier question a follow-up leans on
+    wants: str | None = None  # one of WANTS, or None for a description ("what is …", "why …")
+    yes_no: bool = False
+    wants_list: bool = False
+    head: tuple[str, ...] = ()  # terms of the noun asked with ("which Norwegian *city*")
+    modifiers: tuple[str, ...] = ()  # terms before it ("which *Norwegian* city")
+    focus: tuple[str, ...] = ()  # words (folded) an answer must address: "who *moderated* …", "which *hotel* …"
+
+    @property
+    def terms(self) -> list[str]:
+        """Return the question's own content terms."""
+        return terms(self.text)
+
+
+def analyse(text: str, previous: str | None = None, standalone: str | None = None) -> Question:
+    """Analyse a question once: the kind of answer it wants, list or yes/no, and its head noun."""
+    words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[^\W_][\w'’-]*", text)]
+    head_words, modifiers = _head(words)
+    yes_no = bool(_YES_NO.match(text) or _TAG.search(text))
+    wants = None if yes_no else _wants(text.casefold(), [w.casefold() for w in words], head_words)
+    plural = bool(head_words) and _plural(head_words[-1]) and wants in ("name", "place", "person", None)
+    wants_list = not yes_no and (plural or bool(_LIST_VERB.match(text) or _WHO_WERE.match(text)))
+    return Question(text, standalone or text, previous, wants, yes_no, wants_list,
+                    tuple(t for w in head_words for t in terms(w)), tuple(t for w in modifiers for t in terms(w)),
+                    _focus(words, head_words))
+
+
+_COPULA = frozenset("is are was were be been do does did has have had can could will would 's".split())
+
+
+def _focus(words: list[str], head: list[str]) -> tuple[str, ...]:
+    """Return the words an answer must address beyond the question's subject: a noun asked with that
+    names no kind of answer ("which *hotel*"), the role asked about ("who is the *CEO* of …"), or the
+    verb right after "who"/"what" ("who *moderated* the workshop?")."""
+    if head and head[0] not in _HEAD_KIND:
+        return (head[0],)
+    folded = [w.casefold() for w in words]
+    for i, word in enumerate(folded[:-1]):
+        if word not in ("who", "what"):
+            continue
+        j = i + 1
+        if folded[j] in _COPULA:
+            j += 1
+            while j < len(folded) and folded[j] in ("the", "a", "an"):
+                j += 1
+            if j < len(folded) and folded[j] in _PERSON_ROLE:
+                return (folded[j],)
+        elif terms(folded[j]):
+            return (folded[j],)
+        return ()
+    return ()
+
+
+_SKIP = frozenset("is are was were 's the a an of".split())
+_OF = frozenset("of the them these those".split())  # "which of the visited organisations …"
+
+
+def _head(words: list[str]) -> tuple[list[str], list[str]]:
+    """Return the noun after which/what/how many, and the words before it ("which *Norwegian* city").
+
+    The phrase is read from the words as written, so that a name ("what is *State of Green*") is no head.
+    """
+    folded = [w.casefold().removesuffix("'s").removesuffix("’s") for w in words]
+    for i, word in enumerate(folded):
+        if word in ("which", "what", "whose") or (word in ("many", "much", "big", "large") and i
+                                                   and folded[i - 1] == "how"):
+            j = i + 1
+            while j < len(words) and (folded[j] in _SKIP and word in ("what", "big", "large")
+                                      or folded[j] in _OF and word == "which"):
+                j += 1
+            if word == "what" and j > i + 1 and j < len(words) and words[j][:1].isupper():
+                return [], []  # "what is State of Green": a name, not a kind of answer
+            phrase = []
+            for follower, original in zip(folded[j : j + 4], words[j : j + 4]):
+                if follower in _PHRASE_END or (follower.endswith(("ed", "ing")) and len(follower) > 5
+                                               and follower not in _HEAD_KIND):
+                    break
+                phrase.append((follower, original[:1].isupper()))
+            nouns = [w for w, capital in phrase if not capital]
+            if nouns:
+                last = max(k for k, (w, capital) in enumerate(phrase) if not capital)
+                return [phrase[last][0]], [w for w, _ in phrase[:last]]
+            if word == "what":
+                return [], []
+        if i == 0 and word in ("list", "name", "enumerate"):
+            nouns = [w for w in folded[1:6] if w not in _PHRASE_END]
+            return nouns[-1:], nouns[:-1]
+    return [], []
+
+
+def _wants(q: str, words: list[str], head: list[str]) -> str | None:
+    head_kind = _HEAD_KIND.get(head[0]) if head else None
+    lead = next((w for w in words if w in ("who", "whom", "whose", "what", "when", "where", "which", "how")), None)
+    if re.search(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|money|fund|grant)|\bcost\b|\bbudget\b|"
+                 r"\bprice\b|\bfees?\b", q):
         return "money"
-    if re.search(r"\bhow many\b|\bnumber of\b|\bhow large\b|\bhow big\b", q):
+    if re.search(r"\bhow long\b(?! ago)", q):
+        return "duration"
+    if re.search(r"\bhow many\b|\bnumber of\b|\bhow (?:large|big|much)\b|\bwhat percentage\b", q):
         return "number"
-    if re.search(r"\bwhen\b|\bwhat (date|day|time|year|month)\b|\bwhich (date|day|year|month)\b|\bwhat time\b", q):
+    if re.search(r"\b(?:what|which) time\b|\bat what hour\b", q):
+        return "time"  # a time of day, which a date does not give
+    if lead in ("which", "what", "whose") and head_kind:
+        return head_kind
+    if lead == "when" or re.search(r"\bsince when\b", q):
         return "date"
-    if re.search(r"\bwhere\b|\bwhich (city|country|countries|venue|town|place)\b|\bwhat (city|venue|place)\b", q):
+    if lead == "where":
         return "place"
-    if re.search(r"^\s*(who|whom)\b|\b(name|title|called)\b", q):
-        return "name"
-    head = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", q)
-    if head and set(terms(f"{head.group(1)} {head.group(2) or ''}")) & _NAME_HEADS:
+    if lead in ("who", "whom") and set(words) & _PERSON_ROLE:
+        return "person"
+    if lead in ("who", "whom", "whose") or re.search(r"\bwhich\s+(?:one\s+)?of\b", q) or re.search(
+            r"\b(?:called|named|stand for|short for|acronym)\b|\bthe name\b|\bthe title\b", q):
         return "name"
     return None
 
 
-def is_yes_no(question: str) -> bool:
-    """Say whether a question asks for a yes or a no ("Did the delegation visit imec?")."""
-    return bool(re.match(r"\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would)\b", question,
-                         re.IGNORECASE))
-
-
-def quantity_heads(question: str) -> set[str]:
-    """Return the terms of what a "how many" question counts ("How many US groups..." -> us, organisation)."""
-    match = re.search(r"\bhow many\s+((?:[\w.-]+\s*){1,3})", question, re.IGNORECASE)
-    return set(terms(match.group(1))) if match else set()
-
-
-def counts(sentence: str, heads: set[str]) -> bool:
-    """Say whether a number in the sentence counts one of heads ("12 American ... associations")."""
-    toks = tokens(sentence)
-    for i, tok in enumerate(toks):
-        if tok.isdigit() or tok in NUMBER_WORDS:
-            if heads & {t for w in toks[i + 1 : i + 5] for t in terms(w)}:
-                return True
-    return False
-
-
-def listed_names(sentence: str, question_terms: set[str]) -> int:
-    """Count the items of an enumeration of names ("A, B, and C") that the question does not contain."""
-    items = re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|:\s*", sentence)
-    return sum(1 for item in items[1:] if item[:1].isupper() and not set(terms(item)) & question_terms)
-
-
-def asks_for_list(question: str) -> bool:
-    """Say whether a question asks for several things by name ("Which organisations ...?")."""
-    head = re.search(r"\b(?:which|what)\s+(\w+)(?:\s+(\w+))?", question, re.IGNORECASE)
-    return bool(head) and any(w and w.endswith("s") and not w.endswith("ss") and set(terms(w)) & _NAME_HEADS
-                              for w in head.groups())
-
-
-# A place is named after a locative preposition ("at the Danish Arkitektur Center", "in Copenhagen"),
-# or a line states one ("venue: ...", "countries: ...").
-_PLACE_CUE = re.compile(r"\b(?:in|at|to|from|near|across)\s+(?:the\s+)?[A-Z][\w-]")
-_PLACE_WORD = re.compile(r"\b(?:venue|city|country|countries|location|address|region|based|headquarter(?:s|ed)?)\b",
-                         re.IGNORECASE)
-
-# Kinds of fact a chunk can be indexed under, so that BM25 favours chunks stating the kind asked for
-# ("predictive annotation", Prager et al., SIGIR 2000): "When ...?" prefers chunks with a date.
-INDEXED_KINDS = ("date", "number", "money")
-
-
-def kind_token(kind: str) -> str:
-    """Return the pseudo-term that marks a chunk stating this kind of fact."""
-    return f"⟨{kind}⟩"
-
-
-def kind_tokens(text: str) -> list[str]:
-    """Return the pseudo-terms of the kinds of fact a text states."""
-    return [kind_token(kind) for kind in INDEXED_KINDS if satisfies(kind, text)]
-
-
-def satisfies(kind: str | None, sentence: str) -> bool:
-    """Say whether a sentence states the kind of fact asked for."""
-    if kind is None:
-        return True
-    if kind == "money":
-        return bool(re.search(r"[$€£]|\b(eur|euros?|usd|dollars?|budget)\b", sentence, re.IGNORECASE))
-    if kind == "number":
-        return has_number(sentence)
-    if kind == "date":
-        return has_date(sentence)
-    if kind == "place":
-        return bool(_PLACE_CUE.search(sentence) or _PLACE_WORD.search(sentence))
-    return has_proper_name(sentence)
+def _plural(word: str) -> bool:
+    return word.endswith("s") and not word.endswith("ss") and word not in _SINGULAR_S or word in ("people",)

@@ -31,7 +31,7 @@ class BotSettings(IndexSettings):
     llm_timeout: float = Field(20.0, gt=0)
     llm_max_retries: int = Field(1, ge=0, le=5)
     llm_temperature: float = Field(0.0, ge=0, le=2)
-    answer_threshold: float = Field(0.4, ge=0, le=1)
+    answer_threshold: float | None = Field(None, ge=0, le=1)  # None: the fitted bot.weights.THRESHOLD
     max_question_chars: int = Field(1000, ge=20, le=4000)
     history_turns: int = Field(6, ge=0, le=50)
     prompts_dir: Path = PROJECT_ROOT / "prompts"

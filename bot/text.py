@@ -78,6 +78,24 @@ MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augus
 MONTH_ALIASES = {m[:3]: m for m in MONTHS} | {"sept": "september"} | {m: m for m in MONTHS}
 WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
+# English irregular past forms, which no stemmer maps to their verb ("met" → "meet", "began" → "begin").
+IRREGULAR = dict(pair.split(":") for pair in """
+arose:arise awoke:awake bore:bear beat:beat became:become began:begin begun:begin bent:bend bet:bet bound:bind
+bit:bite bled:bleed blew:blow blown:blow broke:break broken:break bred:breed brought:bring built:build
+burnt:burn bought:buy caught:catch chose:choose chosen:choose clung:cling cost:cost crept:creep dealt:deal
+dug:dig drew:draw drawn:draw dreamt:dream drank:drink drunk:drink drove:drive driven:drive ate:eat eaten:eat
+fell:fall fallen:fall fed:feed felt:feel fought:fight fled:flee flung:fling flew:fly flown:fly forbade:forbid
+forgot:forget forgotten:forget forgave:forgive froze:freeze frozen:freeze grew:grow grown:grow hung:hang
+hid:hide hidden:hide hit:hit hurt:hurt kept:keep knelt:kneel knew:know known:know laid:lay led:lead
+leant:lean leapt:leap learnt:learn left:leave lent:lend lit:light lost:lose meant:mean met:meet paid:pay
+proved:prove quit:quit rode:ride ridden:ride rang:ring rung:ring rose:rise risen:rise ran:run said:say
+saw:see seen:see sought:seek sold:sell sent:send shook:shake shaken:shake shone:shine shot:shoot showed:show
+shown:show shrank:shrink shut:shut sang:sing sung:sing sank:sink sat:sit slept:sleep slid:slide spoke:speak
+spoken:speak spent:spend spun:spin split:split spread:spread sprang:spring stood:stand stole:steal
+stolen:steal stuck:stick stung:sting struck:strike strove:strive swore:swear sworn:swear swept:sweep
+swam:swim swung:swing taught:teach tore:tear torn:tear told:tell thought:think threw:throw thrown:throw
+understood:understand woke:wake wore:wear worn:wear won:win wound:wind wrote:write written:write
+""".split())
 _STEMMER = Stemmer.Stemmer("english")
 _WORD = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})\b")
@@ -117,6 +135,8 @@ _PHRASE = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, _PHRASES), key=le
 
 
 def _expand_numeric_dates(text: str) -> str:
+    """Spell numeric dates out ("29/11/2018" → "29 november 2018"); one that reads both ways
+    ("11/6/2018": 11 June, or 6 November in the US) is spelled both ways."""
     def replace(match: re.Match) -> str:
         a, b, c = (int(g) for g in match.groups())
         year, day, month = (a, c, b) if a > 31 else (c, a, b)
@@ -125,7 +145,8 @@ def _expand_numeric_dates(text: str) -> str:
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return match.group(0)
         year = year + 2000 if year < 100 else year
-        return f"{day} {MONTHS[month - 1]} {year}"
+        other = f" {month} {MONTHS[day - 1]}" if a <= 31 and day <= 12 and day != month else ""
+        return f"{day} {MONTHS[month - 1]}{other} {year}"
 
     return _NUMERIC_DATE.sub(replace, text)
 
@@ -134,6 +155,7 @@ def _expand_numeric_dates(text: str) -> str:
 def _term(token: str) -> str | None:
     if token in STOPWORDS:
         return None
+    token = IRREGULAR.get(token, token)
     if token in _CANON:
         return _CANON[token]
     if token in NUMBER_WORDS:

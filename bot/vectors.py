@@ -38,6 +38,10 @@ class SentenceVectors:
         self._cache: OrderedDict[str, ChunkSentences] = OrderedDict()
         self._capacity = capacity
 
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Return unit vectors for texts (not cached)."""
+        return np.asarray(self._embeddings.embed_documents(texts), dtype=np.float32)
+
     def get(self, passages: list[Passage]) -> dict[str, ChunkSentences]:
         """Return the sentences of each passage's chunk, embedding the missing ones in one batch."""
         missing = list({p.chunk.id: p.chunk for p in passages if p.chunk.id not in self._cache}.values())

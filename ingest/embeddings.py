@@ -74,8 +74,32 @@ class MiniLMEmbeddings(Embeddings):
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             with self._lock:
-                (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+                vectors = self._session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
             out[batch] = vectors
+        return out
+
+    def encode_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """Return, per text, its tokens' unit vectors (n_tokens, 384; float16) and each token's character
+        span in the text ((0, 0) for [CLS] and [SEP]), for token-level matching."""
+        encodings = self._tokenizer.encode_batch(texts)
+        out: list[tuple[np.ndarray, list[tuple[int, int]]]] = [None] * len(texts)  # type: ignore[list-item]
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self._batch_size):
+            batch = order[start : start + self._batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros((len(batch), width), dtype=np.int64)
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            with self._lock:
+                tokens = self._session.run(["token_embeddings"], {"input_ids": ids, "attention_mask": mask})[0]
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                vectors = tokens[row, :n]
+                vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+                out[i] = (vectors.astype(np.float16), list(encodings[i].offsets))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

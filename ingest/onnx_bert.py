@@ -78,7 +78,8 @@ def _gelu(g: _Graph, x: str) -> str:
 
 
 def build_sentence_encoder(model_dir: Path) -> onnx.ModelProto:
-    """Return an ONNX model mapping (input_ids, attention_mask) to normalised mean-pooled embeddings."""
+    """Return an ONNX model mapping (input_ids, attention_mask) to normalised mean-pooled embeddings, and
+    to the last layer's token embeddings (for token-level matching)."""
     config = json.loads((model_dir / "config.json").read_text())
     w = load_file(str(model_dir / "model.safetensors"))
     hidden, heads, eps = config["hidden_size"], config["num_attention_heads"], config["layer_norm_eps"]
@@ -104,6 +105,7 @@ def build_sentence_encoder(model_dir: Path) -> onnx.ModelProto:
         inter = _gelu(g, _linear(g, x, w, f"{p}.intermediate.dense"))
         x = _layer_norm(g, g.op("Add", [_linear(g, inter, w, f"{p}.output.dense"), x]), w, f"{p}.output.LayerNorm", eps)
 
+    g.nodes.append(helper.make_node("Identity", [x], ["token_embeddings"]))
     mask3 = g.op("Unsqueeze", [mask, g.const("axes_2", np.array([2], dtype=np.int64))])
     summed = g.op("ReduceSum", [g.op("Mul", [x, mask3]), g.const("axes_1", np.array([1], dtype=np.int64))], keepdims=0)
     count = g.op("ReduceSum", [mask3, "axes_1"], keepdims=0)
@@ -118,7 +120,8 @@ def build_sentence_encoder(model_dir: Path) -> onnx.ModelProto:
         "sentence_encoder",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
-        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden])],
+        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", hidden]),
+         helper.make_tensor_value_info("token_embeddings", TensorProto.FLOAT, ["batch", "seq", hidden])],
         g.inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])

@@ -192,6 +192,15 @@ class ChunkStore:
                 return
             offset += PAGE
 
+    def of_source(self, source: str) -> list[Chunk]:
+        """Return the indexed chunks of one document, in reading order."""
+        col = self.collection()
+        if col is None:
+            return []
+        page = self._call("read", col.get, where={"source": source}, include=["metadatas", "documents"])
+        chunks = [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])]
+        return sorted(chunks, key=lambda c: c.metadata.get("start_index", 0))
+
     def get(self, ids: list[str]) -> list[Chunk]:
         """Return the chunks with these ids that are indexed."""
         col = self.collection()

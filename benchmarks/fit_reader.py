@@ -1,0 +1,169 @@
+"""Fit the extractive reader's feature weights and refusal threshold on the dev question set.
+
+Run: `.venv/bin/python -m benchmarks.fit_reader [--write]`. Every dev question is read by the engine;
+each candidate sentence is labelled an answer when it contains the question's expected facts (at least
+half of them, for a list). A logistic regression (L2, each question weighing the same) is fitted to those
+labels; the refusal threshold is then the lowest probability that still refuses 90% of the dev
+questions the documents cannot answer, so that as many answerable ones as possible are answered. The precision/recall of that choice is
+printed for every threshold. `--write` stores the weights in `bot/weights.py`. Only the dev split is
+read: the test split stays unseen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from bot.engine import AnswerEngine, Conversation
+from bot.evaluate import DEV_SET, load_cases
+from bot.settings import BotSettings
+from bot.text import fold
+from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
+from ingest import open_store, sync_index
+
+WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "weights.py"
+REFUSAL_TARGET = 0.9  # the threshold is the lowest that refuses at least this share of the dev near-misses
+L2 = 1.0  # ridge penalty on the weights (not the bias); with ~11 weights and ~250 questions, mild
+
+
+def contains(expected, text: str) -> bool:
+    """Say whether text holds one expected fact (an item, or any of a list of alternatives)."""
+    options = expected if isinstance(expected, list) else [expected]
+    return any(fold(str(o)) in fold(text) for o in options)
+
+
+def collect(engine: AnswerEngine) -> list[dict]:
+    """Read every dev question; return, per question, its candidates' features and labels."""
+    rows = []
+    for turns in load_cases(DEV_SET):
+        conversation = Conversation()
+        for case in turns:
+            reading = engine.read(case.question, conversation)
+            need = max(1, math.ceil(len(case.expect) / 2))
+            answers = [c for c in reading.candidates if not c.disclaims]
+            # A sentence saying the documents do not know is never the answer, whatever it contains.
+            labels = [0 if case.refuse else int(sum(contains(e, c.text) for e in case.expect) >= need) for c in answers]
+            rows.append({"id": case.id, "kind": case.kind, "refuse": case.refuse, "listed": reading.listed is not None,
+                         "x": np.array([[c.features[f] for f in FEATURES] for c in answers]).reshape(-1, len(FEATURES)),
+                         "y": np.array(labels, dtype=float), "features": [c.features for c in answers]})
+            engine.answer(case.question, conversation)  # the conversation goes on as it would for a user
+    return rows
+
+
+def listwise(theta: np.ndarray, rows: list[dict]) -> tuple[float, np.ndarray]:
+    """Return the log-likelihood of the positive sentences against each question's others (softmax over
+    the question's sentences), minus an L2 penalty, and its gradient: what ranks the sentences."""
+    value, gradient = 0.0, np.zeros_like(theta)
+    for r in rows:
+        x, y = r["x"], r["y"]
+        if not y.any():
+            continue
+        s = x @ theta
+        all_w = np.exp(s - s.max())
+        pos_w = all_w * y
+        value += float(np.log(pos_w.sum()) - np.log(all_w.sum()))
+        gradient += x.T @ (pos_w / pos_w.sum() - all_w / all_w.sum())
+    value -= 0.5 * L2 * float(theta @ theta)
+    return value, gradient - L2 * theta
+
+
+def pointwise(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Return the logistic log-likelihood of labels y, minus an L2 penalty on all but the last (bias) weight."""
+    p = 1 / (1 + np.exp(-np.clip(x @ theta, -30, 30)))
+    penalty = np.full_like(theta, L2)
+    penalty[-1] = 0.0
+    value = float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))) - 0.5 * float(np.sum(penalty * theta**2))
+    return value, x.T @ (y - p) - penalty * theta
+
+
+def ascend(objective, size: int) -> np.ndarray:
+    """Maximise an objective by gradient ascent with a backtracking line search."""
+    theta = np.zeros(size)
+    value, gradient = objective(theta)
+    step = 1.0
+    for _ in range(5000):
+        while step > 1e-10:
+            candidate = theta + step * gradient
+            new_value, new_gradient = objective(candidate)
+            if new_value >= value + 1e-4 * step * float(gradient @ gradient):
+                break
+            step /= 2
+        if step <= 1e-10 or new_value - value < 1e-8:
+            break
+        theta, value, gradient, step = candidate, new_value, new_gradient, step * 2
+    return theta
+
+
+def top_rows(rows: list[dict], theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[dict]]:
+    """Return, per question read by the reader, the answerability features of its best sentence, whether
+    that sentence answers, and the rows themselves."""
+    xs, ys, kept = [], [], []
+    for r in rows:
+        if r["listed"] or not len(r["y"]):
+            continue
+        logits = r["x"] @ theta
+        order = np.argsort(-logits)
+        xs.append(answerability_features(r["features"][order[0]], logits[order]))
+        ys.append(float(r["y"][order[0]]))
+        kept.append(r)
+    return np.array(xs), np.array(ys), kept
+
+
+def choose_threshold(x: np.ndarray, y: np.ndarray, rows: list[dict], phi: np.ndarray) -> tuple[float, list[dict]]:
+    """Return the lowest threshold that refuses at least REFUSAL_TARGET of the dev questions the documents
+    cannot answer (answering as many others as it can), and the precision/recall curve."""
+    p = 1 / (1 + np.exp(-(x @ phi)))
+    refuse = np.array([r["refuse"] for r in rows])
+    curve = []
+    for t in np.round(np.arange(0.02, 0.99, 0.01), 2):
+        answered = p >= t
+        right = int(np.sum(answered & (y == 1)))
+        curve.append({"threshold": float(t),
+                      "precision": round(right / max(1, int(answered.sum())), 3),
+                      "recall": round(right / max(1, int((~refuse).sum())), 3),
+                      "refusals_right": round(float(np.mean(~answered[refuse])), 3) if refuse.any() else 1.0})
+    chosen = next((c for c in curve if c["refusals_right"] >= REFUSAL_TARGET), curve[-1])
+    return chosen["threshold"], curve
+
+
+def write(theta: np.ndarray, phi: np.ndarray, threshold: float) -> None:
+    def mapping(names, values) -> str:
+        return "{\n" + "".join(f'    "{n}": {v:.3f},\n' for n, v in zip(names, values)) + "}"
+
+    WEIGHTS_FILE.write_text(
+        '"""The reader\'s weights and refusal threshold, fitted on the dev question set.\n\n'
+        "Generated by `python -m benchmarks.fit_reader --write`; do not edit by hand.\n\"\"\"\n\n"
+        "# How each feature of a sentence weighs in ranking the sentences of one question (listwise).\n"
+        f"WEIGHTS = {mapping(FEATURES, theta)}\n"
+        "# How the best sentence's features say whether it answers at all (a probability).\n"
+        f"ANSWERABILITY = {mapping(ANSWERABILITY_FEATURES, phi)}\n"
+        f"THRESHOLD = {threshold}  # below this probability the best sentence is no answer: refuse\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--write", action="store_true", help="store the fitted weights in bot/weights.py")
+    parser.add_argument("--index-dir", type=Path, default=Path("benchmarks/.work/fit-index"))
+    args = parser.parse_args()
+    settings = BotSettings(index_dir=args.index_dir, _env_file=None, answer_mode="extractive")
+    store = open_store(settings)
+    sync_index(settings, store)
+    rows = collect(AnswerEngine(store))
+    theta = ascend(lambda t: listwise(t, rows), len(FEATURES))
+    x, y, kept = top_rows(rows, theta)
+    phi = ascend(lambda v: pointwise(v, x, y), x.shape[1])
+    threshold, curve = choose_threshold(x, y, kept, phi)
+    top1 = float(np.mean([r["y"][int(np.argmax(r["x"] @ theta))] for r in kept if not r["refuse"]]))
+    print(json.dumps({"top1_answerable": round(top1, 3), "weights": dict(zip(FEATURES, np.round(theta, 3).tolist())),
+                      "answerability": dict(zip(ANSWERABILITY_FEATURES, np.round(phi, 3).tolist())),
+                      "threshold": threshold, "curve": curve}, indent=1))
+    if args.write:
+        write(theta, phi, threshold)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Short answers: lead with what was asked ("Genk [1]"), then quote only the part of the sentence that
+supports it, verbatim, so every claim can be checked against its source.
+
+A list question gets the matching items, not the whole list sentence; a long sentence is cut to the
+clauses around the answer, with "…" where it was cut.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+
+from bot.answer import Citation
+from bot.extractive import Candidate, given
+from bot.question import Question
+from bot.spans import Span
+from bot.text import terms
+from ingest import ANAPHOR
+
+QUOTE_BUDGET = 220  # characters of quoted evidence per sentence; keeps the median answer near 250
+MAX_ITEMS = 12
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=\()|\s+[–—]\s+")
+_ACCEPTS = {"name": ("name", "person"), "person": ("person",), "place": ("place",), "date": ("date",),
+            "time": ("time",),
+            "number": ("number", "duration"), "duration": ("duration",), "money": ("money",)}
+
+
+def compose(question: Question, candidates: list[Candidate], known: tuple[str, ...] = (),
+            subject_of: Callable[[str], str | None] = lambda source: None) -> tuple[str, str, list[Citation]]:
+    """Return the short answer, the answer text and its citations: a lead (the answer itself) when the
+    kind of answer is clear, then the supporting quote; a second sentence only when it scores close to
+    the best. `known` are names the question already gives (its subjects), which are no answer;
+    `subject_of` names a document's subject, to say who "It" is in a quote that starts so."""
+    best = candidates[0]
+    chosen = [best]
+    # Rank scores are logits: a sentence within log 2 of the best is at least half as likely to be the answer.
+    second = next((c for c in candidates[1:] if c.score >= best.score - math.log(2) and not c.disclaims
+                   and c.passage.chunk.id != best.passage.chunk.id), None)
+    lead = _lead(question, best, known)
+    if second is not None and not lead:
+        chosen.append(second)
+    parts = []
+    citations = []
+    for n, candidate in enumerate(chosen, start=1):
+        quote = trim(candidate.text, _anchor(question, candidate, lead if n == 1 else ""))
+        citations.append(Citation.from_chunk(n, candidate.passage.chunk, quote.strip("…"), candidate.score))
+        subject = subject_of(candidate.passage.chunk.source) if ANAPHOR.match(quote) and not lead else None
+        parts.append(f"{subject + ': ' if subject else ''}“{quote}” [{n}]")
+    if lead:
+        return lead, f"{lead} [1]: {parts[0]}", citations
+    return "", " ".join(parts), citations
+
+
+def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> str:
+    """Return the answer itself, as written in the sentence: the spans of the kind asked for."""
+    if question.wants is None:
+        return ""
+    asked = set(terms(question.text)) | set().union(*(set(terms(k)) for k in known))
+    spans = [s for s in candidate.spans if s.kind in _ACCEPTS[question.wants] and not given(s, asked)]
+    if not spans:
+        return ""
+    if question.wants_list:
+        items = list(dict.fromkeys(s.text for s in spans))[:MAX_ITEMS]
+        return _join(items)
+    return max(spans, key=lambda s: _closeness(candidate.text, s, question)).text
+
+
+def _closeness(text: str, span: Span, question: Question) -> tuple[float, float, int]:
+    """Prefer the span nearest the noun asked with ("U.S. project *partner* SRI"), then nearest the
+    question's other words, then the longest ("6 November 2018" over "2018")."""
+    def distance(wanted: set[str]) -> float:
+        positions = [m.start() for m in re.finditer(r"[\w-]+", text) if set(terms(m.group(0))) & wanted
+                     and not span.start <= m.start() < span.end]
+        return min((abs(p - span.start) for p in positions), default=math.inf)
+
+    return -distance(set(question.head) | set(question.modifiers)), -distance(set(terms(question.text))), len(span.text)
+
+
+def _anchor(question: Question, candidate: Candidate, lead: str) -> tuple[int, int]:
+    """Return the stretch of the sentence the quote must keep: the lead, else the question's words."""
+    if lead and not question.wants_list:
+        where = candidate.text.find(lead)
+        if where >= 0:
+            return where, where + len(lead)
+    asked = set(terms(question.text))
+    hits = [m.span() for m in re.finditer(r"[\w-]+", candidate.text) if set(terms(m.group(0))) & asked]
+    return (hits[0][0], hits[-1][1]) if hits else (0, 0)
+
+
+def trim(sentence: str, anchor: tuple[int, int], budget: int = QUOTE_BUDGET) -> str:
+    """Cut a long sentence to whole clauses around the anchor, within the budget, marking cuts with "…"."""
+    if len(sentence) <= budget + 40:
+        return sentence
+    bounds = [0] + [m.end() for m in _CLAUSE_END.finditer(sentence)] + [len(sentence)]
+    clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+    first = next(i for i, (s, e) in enumerate(clauses) if e > anchor[0] or i == len(clauses) - 1)
+    last = first
+    while last + 1 < len(clauses) and clauses[last + 1][0] < anchor[1]:
+        last += 1
+    # Grow to the right first (a clause usually explains what came before it), then to the left.
+    while True:
+        grown = False
+        if last + 1 < len(clauses) and clauses[last + 1][1] - clauses[first][0] <= budget:
+            last, grown = last + 1, True
+        elif first > 0 and clauses[last][1] - clauses[first - 1][0] <= budget:
+            first, grown = first - 1, True
+        if not grown:
+            break
+    start, end = clauses[first][0], clauses[last][1]
+    text = sentence[start:end].strip().rstrip(",;:")
+    if end - start > budget + 40:  # one clause alone is too long: cut at a word
+        text = text[: budget].rsplit(" ", 1)[0].rstrip(",;:")
+        end = start + len(text)
+    return ("…" if start > 0 else "") + text + ("…" if end < len(sentence.rstrip()) - 1 else "")
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

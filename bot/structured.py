@@ -1,0 +1,111 @@
+"""Answers from the documents' structure rather than from one sentence: which subjects have a role, a
+place or a kind ("which of the visited organisations are Belgian?"), and when a document was published.
+
+Every name in such an answer is cited with a sentence, quoted verbatim, of the document that shows it:
+the subject's own document for its place or kind, the documents that state the roles (those about no
+single subject, such as the announcement) for its role.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer import Answer, Citation
+from bot.catalogue import Catalogue, Entity, Resolution
+from bot.question import Question
+from bot.text import fold, terms
+from ingest import Chunk, ChunkStore, sentence_spans
+
+MAX_ITEMS = 12
+PUBLICATION = frozenset(terms("posted published publication release released"))
+
+
+def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, resolution: Resolution) -> Answer:
+    """Name the subjects that match a question, each cited with a sentence that shows why."""
+    values = [value for key, value in resolution.constraints if key != "role"]
+    role_chunks = _role_chunks(store, catalogue, resolution.entities) if not values else []
+    cited: dict[tuple[str, str], int] = {}
+    citations: list[Citation] = []
+    parts = []
+    for entity in resolution.entities[:MAX_ITEMS]:
+        chunks = role_chunks or store.of_source(entity.source)
+        found = evidence(chunks, values or list(entity.names), strict=not values)
+        if found is None:
+            continue
+        chunk, sentence = found
+        key = (chunk.id, sentence)
+        if key not in cited:
+            cited[key] = len(citations) + 1
+            citations.append(Citation.from_chunk(cited[key], chunk, sentence, 1.0))
+        parts.append(f"{entity.name} [{cited[key]}]")
+    if not parts:
+        return Answer(question.text, "", False, "extractive")
+    where = [key for key, _ in resolution.constraints if key != "role"]
+    note = f" (The {' and '.join(where)} of each comes from its own document.)" if where else ""
+    return Answer(question.text, f"{_join(parts)}.{note}", True, "extractive", citations, short=_join(
+        [e.name for e in resolution.entities[:MAX_ITEMS]]))
+
+
+def _role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:
+    """Return the chunks of the documents about no single subject (they state the roles), the one
+    naming most of the entities first."""
+    sources = [s.source for s in store.sources() if not s.facts]
+    documents = [store.of_source(source) for source in sources]
+
+    def named(chunks: list[Chunk]) -> int:
+        text = fold(" ".join(c.text for c in chunks))
+        return sum(any(fold(n) in text for n in e.names) for e in entities)
+
+    return [c for chunks in sorted(documents, key=named, reverse=True) for c in chunks]
+
+
+def evidence(chunks: list[Chunk], words: list[str], strict: bool = False) -> tuple[Chunk, str] | None:
+    """Return the first sentence of the chunks that contains one of the words (as a whole word), else
+    (unless strict) the first sentence of the first chunk."""
+    first = None
+    patterns = [re.compile(rf"(?<![\w-]){re.escape(fold(w))}(?![\w-])") for w in words if w]
+    for chunk in chunks:
+        for start, end in sentence_spans(chunk.text):
+            sentence = chunk.text[start:end]
+            if len(sentence.split()) < 3:
+                continue
+            first = first or (chunk, sentence)
+            if any(p.search(fold(sentence)) for p in patterns):
+                return chunk, sentence
+    return None if strict else first
+
+
+def publication_answer(store: ChunkStore, question: Question) -> Answer | None:
+    """Answer "when was the announcement posted?" from a document's publication date, when the
+    question asks when something was published and one dated document's title matches it best."""
+    asked = set(terms(question.text))
+    if question.wants != "date" or not asked & PUBLICATION:
+        return None
+    rest = asked - PUBLICATION
+    dated = [s for s in store.sources() if s.published]
+    scored = sorted(((len(rest & set(terms(s.title))), s) for s in dated), key=lambda x: -x[0])
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]) or scored[0][0] * 2 < len(rest):
+        return None  # which document is meant must be clear: most of the question's words in its title
+    source = scored[0][1]
+    found = evidence(store.of_source(source.source), [])
+    if found is None:
+        return None
+    chunk, sentence = found
+    when = _published(source.published)
+    return Answer(question.text, f"{when} [1]: “{source.title}” was published then.", True, "extractive",
+                  [Citation.from_chunk(1, chunk, sentence, 1.0)], short=when)
+
+
+def _published(value: str) -> str:
+    import datetime as dt
+
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    time = f", {moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) else ""
+    return f"{moment.day} {moment:%B %Y}{time}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
