@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from bot.testing import free_port
 from ingest import ChunkStore, IndexSettings
 from ingest.store import describe_location, make_client
 
@@ -62,12 +62,6 @@ def fake_store(settings: IndexSettings, embeddings: Embeddings | None = None, na
                       describe_location(settings))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def launch_chroma(path: Path, port: int) -> subprocess.Popen:
     """Start `chroma run` on loopback and wait for its heartbeat; return the process."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
@@ -111,7 +105,7 @@ def bundled_index(tmp_path_factory):
 @pytest.fixture(scope="session")
 def openai_session():
     """A local OpenAI-compatible server for the whole session."""
-    from tests.fakes.openai_server import FakeOpenAI
+    from bot.testing.openai_server import FakeOpenAI
 
     server = FakeOpenAI(free_port()).start()
     yield server

@@ -34,6 +34,25 @@ def test_ingest_never_imports_bot():
             assert not any(n == "bot" or n.startswith("bot.") for n in names), f"{path} imports {names}"
 
 
+def imported_modules(folder):
+    """Yield (file, module) for every import in the Python files under a folder."""
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                yield from ((path, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                yield path, node.module or ""
+
+
+def test_benchmarks_and_the_bot_use_the_test_support_package_never_tests():
+    for folder in (REPO / "benchmarks", REPO / "bot"):
+        for path, module in imported_modules(folder):
+            assert module.split(".")[0] != "tests", f"{path} imports {module}"
+            inside = (REPO / "bot" / "testing") in path.parents
+            assert inside or folder.name == "benchmarks" or not module.startswith("bot.testing"), \
+                f"{path} imports the test support {module}"
+
+
 def test_compose_orders_chroma_ingest_and_bot_with_health_checks():
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     services = compose["services"]

@@ -12,8 +12,8 @@ from bot.app import build_engine
 from bot.engine import Conversation
 from bot.prompts import TEMPLATES, PromptError, load_prompts
 from bot.settings import BotSettings
+from bot.testing.openai_server import Reply, messages_text
 from tests.conftest import REPO
-from tests.fakes.openai_server import Reply, messages_text
 
 SECRET = "sk-test-0123456789abcdef"
 ROUNDTABLE = "Where was the roundtable held?"

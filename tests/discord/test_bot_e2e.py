@@ -6,9 +6,9 @@ import logging
 import re
 
 from bot.answer import Answer, Citation
-from tests.discord.harness import TOKEN
-from tests.fakes.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, MANAGE_GUILD, member
-from tests.fakes.openai_server import Reply
+from bot.testing.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, MANAGE_GUILD, member
+from bot.testing.harness import TOKEN
+from bot.testing.openai_server import Reply
 
 EPHEMERAL = 64
 

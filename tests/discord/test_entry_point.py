@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shutil
 
+from bot.testing.discord_server import BOT_ID, CHANNEL_ID, member
+from bot.testing.harness import TOKEN, bot_process, running_bot
 from tests.conftest import REPO
-from tests.discord.harness import TOKEN, bot_process, running_bot
-from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, member
 
 
 async def test_python_m_bot_with_a_token_connects_through_the_two_settings_and_answers(tmp_path):

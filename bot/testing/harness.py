@@ -1,4 +1,5 @@
-"""A real discord.py bot, started against the local Discord stand-in, shared by the module's tests."""
+"""The real discord.py bot against the local Discord stand-in: in this process (`running_bot`) or as
+`python -m bot` in its own (`bot_process`), driven as users would drive it."""
 
 from __future__ import annotations
 
@@ -12,26 +13,30 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from bot.app import build_engine, index_if_needed
 from bot.discord_bot.client import MissionBot, build_bot, point_at
 from bot.settings import BotSettings
-from tests.conftest import REPO, free_port
-from tests.fakes.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, FakeDiscord, member, user
+from bot.testing import free_port
+from bot.testing.discord_server import (
+    ADMIN_ROLE_ID,
+    ASK_CHANNEL_ID,
+    BOT_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    FakeDiscord,
+    member,
+    user,
+)
+from ingest import PROJECT_ROOT
 
 TOKEN = "discord-test-token-SECRET-0123456789"
 
 
 @dataclass
-class Harness:
-    """The stand-in server, the running bot, and helpers to talk to it as users would."""
+class Driver:
+    """Talk to a bot through the stand-in as users would: messages, slash commands, button clicks."""
 
     server: FakeDiscord
-    bot: MissionBot
-    settings: BotSettings
-    docs: Path
-    logs: list[str]
 
     async def say(self, content: str, channel: int = CHANNEL_ID, author: dict | None = None,
                   mention_bot: bool = False) -> dict:
@@ -46,7 +51,7 @@ class Harness:
                       permissions: int | None = None, kind: int = 2, resolved: dict | None = None) -> str:
         """Run a slash command (kind 2) or its autocomplete (kind 4) as a member; return the token."""
         data = {"id": next((c["id"] for c in self.server.commands if c["name"] == name), "1"), "name": name,
-                "type": 1, "options": options or [], "guild_id": str(self.bot.guilds[0].id)}
+                "type": 1, "options": options or [], "guild_id": str(GUILD_ID)}
         if resolved:
             data["resolved"] = resolved
         kwargs = {"permissions": permissions} if permissions is not None else {}
@@ -66,6 +71,16 @@ class Harness:
         return await self.server.wait_for(lambda c: token in c.path and c.path.endswith(path_end), timeout)
 
 
+@dataclass
+class Harness(Driver):
+    """The stand-in server and the running bot in this process, with its settings, documents and log lines."""
+
+    bot: MissionBot
+    settings: BotSettings
+    docs: Path
+    logs: list[str]
+
+
 class LogCollector(logging.Handler):
     """Keep every log line (INFO and up, as the bot runs by default) for the tests to search."""
 
@@ -81,7 +96,7 @@ class LogCollector(logging.Handler):
 async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
     """Index a copy of the bundled documents, start the stand-in and the real bot against it."""
     docs = workdir / "docs"
-    shutil.copytree(REPO / "data" / "documents", docs, dirs_exist_ok=True)
+    shutil.copytree(PROJECT_ROOT / "data" / "documents", docs, dirs_exist_ok=True)
     server = await FakeDiscord(free_port()).start()
     values = dict(docs_dir=docs, index_dir=workdir / "index", feedback_db=workdir / "feedback.sqlite3",
                   answer_mode="extractive", ask_channel_ids=[ASK_CHANNEL_ID], admin_role_ids=[ADMIN_ROLE_ID],
@@ -109,11 +124,10 @@ async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
 
 
 @dataclass
-class BotProcess:
+class BotProcess(Driver):
     """`python -m bot` running in its own process against a stand-in; its stderr once it has stopped."""
 
-    server: FakeDiscord
-    process: asyncio.subprocess.Process
+    process: asyncio.subprocess.Process | None = None
     stderr: str = ""
 
 
@@ -143,8 +157,3 @@ async def bot_process(workdir: Path, docs: Path, **env: str) -> AsyncIterator[Bo
         running.stderr = log_path.read_text(errors="replace")
         await server.stop()
 
-
-@pytest.fixture(scope="module")
-async def harness(tmp_path_factory):
-    async with running_bot(tmp_path_factory.mktemp("discord")) as running:
-        yield running
