@@ -18,7 +18,7 @@ from bot.answer import Answer
 from bot.engine import AnswerEngine, Conversation
 from bot.metrics import Metrics
 from bot.settings import BotSettings
-from ingest import IndexBusy, IndexReport, IndexUnavailable, SourceInfo, sync_index
+from ingest import IndexBusy, IndexReport, IndexUnavailable, SourceInfo, summary, sync_index
 from ingest.loaders import LOADERS, LoadError, load_file
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Assistant:
         self.metrics = metrics or Metrics()
         self.index_down = False
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
-        self._reindex = asyncio.Lock()
+        self._reindex_job: asyncio.Task[IndexReport] | None = None
         self.last_reindex: dt.datetime | None = None
         self.last_report: IndexReport | None = None
 
@@ -102,26 +102,40 @@ class Assistant:
             self._conversations.popitem(last=False)
         return conversation
 
+    async def index_reachable(self, timeout: float) -> bool:
+        """Say whether the index answers within `timeout` seconds (for health checks)."""
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.engine.store.count), timeout)
+        except Exception:  # noqa: BLE001 - any failure means: not reachable
+            return False
+        return True
+
     @property
     def reindexing(self) -> bool:
-        return self._reindex.locked()
+        return self._reindex_job is not None and not self._reindex_job.done()
+
+    def start_reindex(self, full: bool = False) -> asyncio.Task[IndexReport]:
+        """Start bringing the index in step with the documents folder; raise IndexBusy now if a run is going."""
+        if self.reindexing:
+            raise IndexBusy("a re-index is already running in this bot")
+        self._reindex_job = asyncio.create_task(self._reindex(full))
+        return self._reindex_job
 
     async def reindex(self, full: bool = False) -> IndexReport:
         """Bring the index in step with the documents folder; one run at a time (IndexBusy otherwise)."""
-        if self._reindex.locked():
-            raise IndexBusy("a re-index is already running; try again when it has finished")
-        async with self._reindex:
-            self.metrics.reindex_runs.inc()
-            try:
-                report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
-            except Exception:
-                self.metrics.reindex_failures.inc()
-                raise
-            if report.failed:
-                self.metrics.reindex_failures.inc()
+        return await self.start_reindex(full)
+
+    async def _reindex(self, full: bool) -> IndexReport:
+        self.metrics.reindex_runs.inc()
+        try:
+            report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
+        except Exception:
+            self.metrics.reindex_failures.inc()
+            raise
+        if report.failed:
+            self.metrics.reindex_failures.inc()
         self.last_reindex, self.last_report = dt.datetime.now(dt.UTC), report
-        log.info("re-index: %d added, %d updated, %d unchanged, %d removed, %d failed", report.added,
-                 report.updated, report.unchanged, report.removed, report.failed)
+        log.info("re-index: %s", summary(report))
         return report
 
     async def add_document(self, filename: str, data: bytes) -> tuple[str, IndexReport]:

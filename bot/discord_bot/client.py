@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 
 import discord
 import yarl
@@ -12,11 +11,11 @@ from discord.ext import commands
 
 from bot.agenda import Agenda, load_agenda
 from bot.discord_bot.health import HealthServer
-from bot.engine import AnswerEngine, IndexEmpty, QuestionRejected
+from bot.engine import AnswerEngine
 from bot.feedback import FeedbackStore
-from bot.service import Assistant, UploadRejected
+from bot.service import Assistant
 from bot.settings import BotSettings
-from ingest import IndexBusy, IndexModelMismatch, IndexProblem
+from bot.wording import failure_reply, slow_down
 
 log = logging.getLogger(__name__)
 
@@ -33,31 +32,6 @@ def point_at(api_base: str | None, gateway: str | None) -> None:
         discord.http.Route.BASE = api_base.rstrip("/")
     if gateway:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
-
-
-def user_message(exc: BaseException) -> str | None:
-    """Return what to tell the user about an expected failure, or None for an unexpected one."""
-    if isinstance(exc, IndexEmpty):
-        return "Nothing is indexed yet: ask an admin to run /reindex."
-    if isinstance(exc, IndexBusy):
-        return "A re-index is already running; I'll have fresh documents when it finishes."
-    if isinstance(exc, IndexModelMismatch):
-        return "The index was built with another embedding model: an admin needs to run /reindex full."
-    if isinstance(exc, IndexProblem):  # logged once per outage by the Assistant
-        return "The knowledge base is unavailable right now; please try again shortly."
-    if isinstance(exc, QuestionRejected | UploadRejected):
-        return str(exc)
-    return None
-
-
-def error_reply(exc: BaseException) -> str:
-    """Return the reply for any failure; an unexpected one is logged in full under a short error id."""
-    known = user_message(exc)
-    if known is not None:
-        return known
-    error_id = uuid.uuid4().hex[:8]
-    log.error("error %s", error_id, exc_info=exc)
-    return f"Sorry, something went wrong (error `{error_id}`). The organisers can find it in the log."
 
 
 class MissionBot(commands.Bot):
@@ -115,10 +89,12 @@ class MissionBot(commands.Bot):
 
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
-        if isinstance(error, app_commands.CheckFailure):
+        if isinstance(error, app_commands.CommandOnCooldown):
+            text = slow_down(error.retry_after)
+        elif isinstance(error, app_commands.CheckFailure):
             text = NOT_ADMIN
         else:
-            text = error_reply(getattr(error, "original", error))
+            text = failure_reply(getattr(error, "original", error))
         await send_private(interaction, text)
 
 
@@ -135,6 +111,15 @@ async def admin_only(interaction: discord.Interaction) -> bool:
     return interaction.client.is_admin(interaction)
 
 
+async def within_cooldown(interaction: discord.Interaction) -> bool:
+    """An app_commands check: the user is within the question cooldown (the one mentions count against too)."""
+    bot, user_id = interaction.client, interaction.user.id
+    wait = bot.retry_after(user_id)
+    if wait:
+        raise app_commands.CommandOnCooldown(bot.cooldown.get_bucket(user_id), wait)
+    return True
+
+
 class ShardedMissionBot(MissionBot, commands.AutoShardedBot):
     """The same bot over several gateway shards (MISSIONBOT_SHARDS), for many servers."""
 
@@ -147,8 +132,3 @@ def build_bot(settings: BotSettings, engine: AnswerEngine, **options) -> Mission
         return ShardedMissionBot(*parts, shard_count=settings.shards, **options)
     return MissionBot(*parts, **options)
 
-
-def run(settings: BotSettings, engine: AnswerEngine) -> None:
-    """Connect to Discord and answer until stopped (logging is configured by the caller)."""
-    point_at(settings.discord_api_base, settings.discord_gateway_url)
-    build_bot(settings, engine).run(settings.discord_token.get_secret_value(), log_handler=None)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 
@@ -41,11 +40,7 @@ class HealthServer:
 
     async def healthz(self, request: web.Request) -> web.Response:
         discord_ok = self.bot.is_ready() and not self.bot.is_closed()
-        try:
-            await asyncio.wait_for(asyncio.to_thread(self.bot.assistant.engine.store.count), INDEX_PROBE_TIMEOUT_S)
-            index_ok = True
-        except Exception:  # noqa: BLE001 - any failure means: not ready
-            index_ok = False
+        index_ok = await self.bot.assistant.index_reachable(INDEX_PROBE_TIMEOUT_S)
         body = {"discord": discord_ok, "index": index_ok}
         return web.Response(text=json.dumps(body), status=200 if discord_ok and index_ok else 503,
                             content_type="application/json")

@@ -253,6 +253,7 @@ async def test_sources_status_and_help_answer_privately(harness):
     await harness.server.wait_for(lambda c: token in c.path and "us-cluster-mission-to-the-eu-2018.txt" in listed())
     listing = listed()
     assert "us-cluster-mission-to-the-eu-2018.txt" in listing and "related/energyville.md" in listing
+    assert "`related/the-vault.md`, 1 chunk," in listing and not re.search(r"\b1 chunks", listing)
     token = await harness.command("status", who=member(600, "reader"))
     status = await harness.reply_to(token, "@original")
     fields = {f["name"]: f["value"] for f in status.body["embeds"][0]["fields"]}

@@ -1,0 +1,27 @@
+"""Run the Discord face as a process: open and index the knowledge base, then connect and answer."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import build_engine, index_if_needed
+from bot.discord_bot.client import build_bot, point_at
+from bot.settings import BotSettings
+from bot.wording import failure_bullet
+from ingest import summary
+
+log = logging.getLogger(__name__)
+
+
+def run(settings: BotSettings) -> int:
+    """Index the documents if the index is empty, then answer on Discord until stopped."""
+    engine = build_engine(settings)
+    report = index_if_needed(engine, settings)
+    if report:
+        log.info("indexed: %s", summary(report))
+        for failure in report.failures:
+            log.warning("%s", failure_bullet(failure))
+    point_at(settings.discord_api_base, settings.discord_gateway_url)
+    log.info("connecting to Discord")
+    build_bot(settings, engine).run(settings.discord_token.get_secret_value(), log_handler=None)
+    return 0
