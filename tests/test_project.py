@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from importlib.metadata import version
 
 import yaml
@@ -51,6 +52,19 @@ def test_benchmarks_and_the_bot_use_the_test_support_package_never_tests():
             inside = (REPO / "bot" / "testing") in path.parents
             assert inside or folder.name == "benchmarks" or not module.startswith("bot.testing"), \
                 f"{path} imports the test support {module}"
+
+
+def test_every_runtime_dependency_is_imported_by_the_code():
+    from importlib.metadata import packages_distributions
+
+    def name(requirement: str) -> str:
+        return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement).group()).lower()
+
+    distributions = packages_distributions()
+    used = {name(d) for folder in ("bot", "ingest") for _, module in imported_modules(REPO / folder)
+            for d in distributions.get(module.split(".")[0], [])}
+    declared = {name(d) for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    assert declared <= used, f"pyproject.toml declares dependencies nothing imports: {sorted(declared - used)}"
 
 
 def test_compose_orders_chroma_ingest_and_bot_with_health_checks():
