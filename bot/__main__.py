@@ -1,5 +1,5 @@
-"""`python -m bot [ask|agenda|eval]`: answer from the terminal; with no command, index if needed, then answer on
-Discord (with DISCORD_TOKEN) or in a terminal chat."""
+"""`python -m bot [ask|agenda|eval|sync-commands]`: answer from the terminal; with no command, index if
+needed, then answer on Discord (with DISCORD_TOKEN) or in a terminal chat."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     evaluate.add_argument("--test", action="store_true", help="run the test split; implies --summary")
     evaluate.add_argument("--summary", action="store_true", help="print only the totals, not each question")
     evaluate.add_argument("--json", action="store_true")
+    sub.add_parser("sync-commands", help="sync the slash commands with Discord now, even if unchanged")
     return parser.parse_args(argv)
 
 
@@ -44,10 +45,12 @@ def dispatch(args: argparse.Namespace, settings: BotSettings) -> int:
         return terminal.agenda(settings, args.day, args.country, args.org, args.json)
     if args.command == "eval":
         return terminal.evaluate(settings, args.file, test=args.test, summary_only=args.summary, as_json=args.json)
+    if args.command == "sync-commands" and not settings.discord_token:
+        raise ValueError("sync-commands needs DISCORD_TOKEN")
     if settings.discord_token:
-        from bot.discord_bot.runner import run
+        from bot.discord_bot import runner
 
-        return run(settings)
+        return runner.sync_commands(settings) if args.command == "sync-commands" else runner.run(settings)
     return terminal.chat(settings)
 
 

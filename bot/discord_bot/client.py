@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.agenda import Agenda, load_agenda
 from bot.discord_bot.health import HealthServer
+from bot.discord_bot.sync import STATE_FILE, CommandSync
 from bot.engine import AnswerEngine
 from bot.feedback import FeedbackStore
 from bot.service import Assistant
@@ -38,7 +39,7 @@ class MissionBot(commands.Bot):
     """missionbot on Discord. Answers come from the Assistant; this class only wires Discord up."""
 
     def __init__(self, settings: BotSettings, assistant: Assistant, agenda: Agenda | None,
-                 feedback: FeedbackStore, **options) -> None:
+                 feedback: FeedbackStore, force_sync: bool = False, **options) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # questions are asked in plain messages
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
@@ -47,6 +48,7 @@ class MissionBot(commands.Bot):
         self.assistant = assistant
         self.agenda = agenda
         self.feedback = feedback
+        self.force_sync = force_sync  # sync the slash commands even if unchanged (`python -m bot sync-commands`)
         self.cooldown = commands.CooldownMapping.from_cooldown(settings.cooldown_questions,
                                                                settings.cooldown_seconds, lambda user_id: user_id)
         self.health = HealthServer(self, settings.health_host, settings.health_port) if settings.health_port else None
@@ -57,12 +59,8 @@ class MissionBot(commands.Bot):
         for name in EXTENSIONS:
             await self.load_extension(f"bot.discord_bot.cogs.{name}")
         self.tree.on_error = self.on_app_command_error
-        for guild_id in self.settings.guild_ids:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
-        if not self.settings.guild_ids:
-            await self.tree.sync()
+        state = self.settings.feedback_db.parent / STATE_FILE
+        await CommandSync(state).sync(self, self.tree, self.settings.guild_ids, force=self.force_sync)
 
     async def close(self) -> None:
         if self.health is not None:
@@ -124,8 +122,9 @@ class ShardedMissionBot(MissionBot, commands.AutoShardedBot):
     """The same bot over several gateway shards (MISSIONBOT_SHARDS), for many servers."""
 
 
-def build_bot(settings: BotSettings, engine: AnswerEngine, **options) -> MissionBot:
-    """Assemble the bot from settings and an engine (options go to discord.py's client)."""
+def build_bot(settings: BotSettings, engine: AnswerEngine | None, **options) -> MissionBot:
+    """Assemble the bot from settings and an engine (None: commands only, to sync them); options go to
+    MissionBot and discord.py's client."""
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
     parts = (settings, Assistant(settings, engine), agenda, FeedbackStore(settings.feedback_db))
     if settings.shards:
