@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
+
 from bot.app import build_engine, index_if_needed
 from bot.discord_bot.client import MissionBot, build_bot, point_at
 from bot.settings import BotSettings
@@ -128,16 +130,33 @@ class BotProcess(Driver):
     """`python -m bot` running in its own process against a stand-in; its stderr once it has stopped."""
 
     process: asyncio.subprocess.Process | None = None
+    health_port: int = 0
     stderr: str = ""
+
+    async def health(self) -> tuple[int, dict] | None:
+        """Return /healthz's status and body, or None while nothing listens yet."""
+        try:
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"http://127.0.0.1:{self.health_port}/healthz") as response:
+                    return response.status, await response.json()
+        except aiohttp.ClientConnectionError:
+            return None
+
+    async def healthy(self) -> None:
+        """Wait until /healthz says the bot is ready (polled: it is another process's state)."""
+        while (await self.health() or (0,))[0] != 200:
+            if self.process.returncode is not None:
+                raise RuntimeError(f"python -m bot exited with {self.process.returncode} before it was ready")
+            await asyncio.sleep(0.1)
 
 
 @contextlib.asynccontextmanager
 async def bot_process(workdir: Path, docs: Path, **env: str) -> AsyncIterator[BotProcess]:
     """Start `python -m bot` as `make run` does (DISCORD_TOKEN and the two Discord URL settings) against a
     new stand-in, and wait until it handles events. `env` adds or overrides settings."""
-    server = await FakeDiscord(free_port()).start()
+    server, health_port = await FakeDiscord(free_port()).start(), free_port()
     environ = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_DOCS_DIR": str(docs),
-               "MISSIONBOT_INDEX_DIR": str(workdir / "index"), "MISSIONBOT_HEALTH_PORT": "0",
+               "MISSIONBOT_INDEX_DIR": str(workdir / "index"), "MISSIONBOT_HEALTH_PORT": str(health_port),
                "MISSIONBOT_FEEDBACK_DB": str(workdir / "feedback.sqlite3"),
                "MISSIONBOT_DISCORD_API_BASE": server.api_base, "MISSIONBOT_DISCORD_GATEWAY_URL": server.gateway_url,
                **env}
@@ -145,11 +164,9 @@ async def bot_process(workdir: Path, docs: Path, **env: str) -> AsyncIterator[Bo
     with open(log_path, "wb") as log_file:  # a file, not a pipe: a full pipe would block the bot
         process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", env=environ, cwd=workdir,
                                                        stdout=asyncio.subprocess.DEVNULL, stderr=log_file)
-    running = BotProcess(server, process)
+    running = BotProcess(server, process, health_port=health_port)
     try:
-        await asyncio.wait_for(server.identified.wait(), 120)
-        await server.wait_for(lambda c: c.path.endswith("/commands"), timeout=60)
-        await asyncio.sleep(2.5)  # discord.py waits for the guilds before it handles events
+        await asyncio.wait_for(running.healthy(), 120)  # connected, guilds received, index answering
         yield running
     finally:
         process.terminate()

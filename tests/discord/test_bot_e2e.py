@@ -237,6 +237,14 @@ async def test_an_unexpected_failure_gets_a_private_error_id_that_is_in_the_log(
 
 
 async def test_everything_the_bot_sent_was_accepted_and_could_ping_no_one(harness):
+    # Whatever ran before, this test makes the bot send an answer of each kind itself.
+    since = harness.server.mark()
+    await harness.say(f"<@{BOT_ID}> @everyone who led the mission? <@123>", mention_bot=True,
+                      author=member(650, "loud")["user"])
+    token = await harness.command("ask", [{"name": "question", "type": 3, "value": "@here who funded it? <@&9>"}],
+                                  who=member(651, "loud"))
+    await harness.reply_to(token, "@original")
+    await harness.server.wait_for(lambda c: c.method == "POST" and "inno TSD" in c.body.get("content", ""), since=since)
     sent = [c for c in harness.server.calls if c.method in ("POST", "PATCH") and "/messages" in c.path
             or "/webhooks/" in c.path]
     assert sent and all(c.status == 200 for c in sent), [c for c in sent if c.status != 200]
