@@ -155,15 +155,21 @@ class Assistant:
 
     async def remove_document(self, source: str) -> IndexReport:
         """Delete a document from the documents folder and from the index."""
+        await asyncio.to_thread(self._delete_document, source)
+        return await self.reindex()
+
+    def _delete_document(self, source: str) -> None:
         root = self.settings.docs_dir.resolve()
         path = (root / source).resolve()
         if root not in path.parents or not path.is_file():
             raise UploadRejected(f"there is no document {source!r} in the documents folder")
         path.unlink()
-        return await self.reindex()
 
-    def documents(self) -> list[str]:
+    async def documents(self) -> list[str]:
         """Return the documents folder's files that can be indexed, relative to it."""
+        return await asyncio.to_thread(self._document_names)
+
+    def _document_names(self) -> list[str]:
         root = self.settings.docs_dir
         return sorted(str(p.relative_to(root)) for p in root.rglob("*")
                       if p.is_file() and p.suffix.lower() in LOADERS and not p.name.startswith("."))

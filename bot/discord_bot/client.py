@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 
 import discord
 import yarl
@@ -10,10 +12,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.agenda import Agenda, load_agenda
+from bot.answer import Answer
 from bot.discord_bot.health import HealthServer
 from bot.discord_bot.sync import STATE_FILE, CommandSync
 from bot.engine import AnswerEngine
-from bot.feedback import FeedbackStore
+from bot.feedback import FeedbackStore, open_feedback
 from bot.service import Assistant
 from bot.settings import BotSettings
 from bot.wording import failure_reply, slow_down
@@ -39,7 +42,7 @@ class MissionBot(commands.Bot):
     """missionbot on Discord. Answers come from the Assistant; this class only wires Discord up."""
 
     def __init__(self, settings: BotSettings, assistant: Assistant, agenda: Agenda | None,
-                 feedback: FeedbackStore, force_sync: bool = False, **options) -> None:
+                 feedback: FeedbackStore | None, force_sync: bool = False, **options) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # questions are asked in plain messages
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
@@ -47,7 +50,7 @@ class MissionBot(commands.Bot):
         self.settings = settings
         self.assistant = assistant
         self.agenda = agenda
-        self.feedback = feedback
+        self.feedback = feedback  # None: feedback is off (its database could not be opened)
         self.force_sync = force_sync  # sync the slash commands even if unchanged (`python -m bot sync-commands`)
         self.cooldown = commands.CooldownMapping.from_cooldown(settings.cooldown_questions,
                                                                settings.cooldown_seconds, lambda user_id: user_id)
@@ -72,6 +75,16 @@ class MissionBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+
+    async def record(self, answer: Answer) -> str | None:
+        """Keep an answer for votes, off the event loop; None if feedback is off or its database fails."""
+        if self.feedback is None:
+            return None
+        try:
+            return await asyncio.to_thread(self.feedback.record, answer)
+        except sqlite3.Error as exc:  # a vote button is not worth an answer
+            log.warning("an answer went out without vote buttons: the feedback database failed (%s)", exc)
+            return None
 
     def retry_after(self, user_id: int) -> float | None:
         """Count a question against the user's cooldown; return seconds to wait if over it."""
@@ -126,7 +139,7 @@ def build_bot(settings: BotSettings, engine: AnswerEngine | None, **options) -> 
     """Assemble the bot from settings and an engine (None: commands only, to sync them); options go to
     MissionBot and discord.py's client."""
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
-    parts = (settings, Assistant(settings, engine), agenda, FeedbackStore(settings.feedback_db))
+    parts = (settings, Assistant(settings, engine), agenda, open_feedback(settings.feedback_db))
     if settings.shards:
         return ShardedMissionBot(*parts, shard_count=settings.shards, **options)
     return MissionBot(*parts, **options)

@@ -65,13 +65,13 @@ class Docs(app_commands.Group, name="docs", description="Manage the documents I 
     @remove.autocomplete("source")
     async def source_choices(self, interaction: discord.Interaction,
                              current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=d[:100], value=d[:100]) for d in self.bot.assistant.documents()
+        return [app_commands.Choice(name=d[:100], value=d[:100]) for d in await self.bot.assistant.documents()
                 if current.casefold() in d.casefold()][:25]
 
     @app_commands.command(name="list")
     async def list(self, interaction: discord.Interaction) -> None:
         """List the files in the documents folder."""
-        names = self.bot.assistant.documents()
+        names = await self.bot.assistant.documents()
         text = "\n".join(f"• `{n}`" for n in names) or "The documents folder is empty."
         first, *rest = split_text(text)
         await interaction.response.send_message(first, ephemeral=True)

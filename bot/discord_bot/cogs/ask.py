@@ -71,12 +71,11 @@ class Ask(commands.Cog):
 
     async def send_answer(self, answer: Answer, first: Send, more: Send) -> None:
         """Send an answer as one or more messages (`first`, then `more`), with feedback buttons under the last."""
-        parts = answer_parts(answer)
-        view = feedback_view(self.bot.feedback.record(answer))
+        parts, answer_id = answer_parts(answer), await self.bot.record(answer)
         for n, part in enumerate(parts):
             extra = {"embed": part.embed} if part.embed is not None else {}
-            if n == len(parts) - 1:
-                extra["view"] = view
+            if n == len(parts) - 1 and answer_id:
+                extra["view"] = feedback_view(answer_id)
             await (more if n else first)(content=part.content, allowed_mentions=discord.AllowedMentions.none(),
                                          **extra)
 
