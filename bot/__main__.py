@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexProblem, AgendaError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C while starting up or answering: stop quietly
+        return 130
 
 
 if __name__ == "__main__":

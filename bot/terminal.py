@@ -103,6 +103,8 @@ def chat(settings: BotSettings, screen: Screen | None = None) -> int:
                 runner.run(_respond(line, assistant, screen))
             except AgendaError as exc:
                 screen.error(str(exc))
+            except KeyboardInterrupt:  # Ctrl-C stops this answer, not the chat (as in a shell)
+                screen.line("(stopped)", style="dim")
 
 
 async def _respond(line: str, assistant: Assistant, screen: Screen) -> None:
@@ -130,10 +132,11 @@ def show_agenda_query(settings: BotSettings, query: str, screen: Screen) -> None
 
 
 def ask(settings: BotSettings, question: str | None, as_json: bool) -> int:
-    """Answer one question, or each line of stdin; return 1 if any could not be answered."""
+    """Answer one question, or each line of stdin as it arrives (so a pipe or another program can drive it);
+    return 1 if any could not be answered."""
     assistant = Assistant(settings, build_engine(settings))
     screen = Screen()
-    questions = [question] if question else [line for line in sys.stdin if line.strip()]
+    questions = [question] if question else (line.strip() for line in iter(sys.stdin.readline, "") if line.strip())
     status = 0
     with asyncio.Runner() as runner:
         for text in questions:
@@ -142,12 +145,14 @@ def ask(settings: BotSettings, question: str | None, as_json: bool) -> int:
             except Exception as exc:  # noqa: BLE001 - said to the user; an unexpected one is logged with an id
                 status = 1
                 message = failure_reply(exc)
-                print(json.dumps({"question": text, "error": message}) if as_json else f"error: {message}")
+                print(json.dumps({"question": text, "error": message}) if as_json else f"error: {message}",
+                      flush=True)
                 continue
             if as_json:
                 print(json.dumps(answer.as_dict(), ensure_ascii=False))
             else:
                 screen.answer(answer)
+            sys.stdout.flush()  # the reader on the other end of a pipe gets each answer as it is made
     return status
 
 

@@ -38,6 +38,7 @@ class FakeOpenAI:
         self.replies: deque[Reply] = deque()
         self.respond: Callable[[dict], Reply] | None = None
         self.requests: list[dict] = []
+        self._received = threading.Condition()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -47,6 +48,12 @@ class FakeOpenAI:
         self.replies.clear()
         self.requests.clear()
         self.respond = None
+
+    def wait_for_requests(self, count: int, timeout: float = 60.0) -> None:
+        """Block until at least `count` requests have arrived (a model is now thinking about them)."""
+        with self._received:
+            if not self._received.wait_for(lambda: len(self.requests) >= count, timeout):
+                raise TimeoutError(f"{len(self.requests)} of {count} requests arrived in {timeout} s")
 
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with these replies, in order."""
@@ -73,7 +80,9 @@ class FakeOpenAI:
 
     async def _chat(self, request: web.Request) -> web.Response:
         data = await request.json()
-        self.requests.append({"headers": dict(request.headers), **data})
+        with self._received:
+            self.requests.append({"headers": dict(request.headers), **data})
+            self._received.notify_all()
         if self.replies:
             reply = self.replies.popleft()
         elif self.respond is not None:
