@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from bot.agenda import Agenda, AgendaEntry
 from bot.answer import Citation
 from bot.engine import IndexEmpty, QuestionRejected
+from bot.inflight import ShuttingDown
 from bot.service import UploadRejected
 from ingest import (
     Failure,
@@ -45,7 +46,7 @@ def user_message(exc: BaseException) -> str | None:
         return "The index was built with another embedding model: an admin needs to run /reindex full."
     if isinstance(exc, IndexProblem):  # logged once per outage by the Assistant
         return UNAVAILABLE
-    if isinstance(exc, QuestionRejected | UploadRejected):
+    if isinstance(exc, QuestionRejected | UploadRejected | ShuttingDown):
         return str(exc)
     return None
 

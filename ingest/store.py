@@ -159,6 +159,11 @@ class ChunkStore:
                 f"or /reindex full) to rebuild it with the configured model"
             )
 
+    def close(self) -> None:
+        """Release the client: the embedded store's files, or the server connection."""
+        self._collection = None
+        self.client.close()
+
     def drop(self) -> None:
         """Delete the whole collection (for a full rebuild)."""
         if self._call("open", self._get_existing) is not None:

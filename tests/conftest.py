@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -11,11 +10,11 @@ import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
 from bot.testing import free_port
+from bot.testing.vectors import bag_of_words
 from ingest import ChunkStore, IndexSettings
 from ingest.store import describe_location, make_client
 
@@ -33,11 +32,7 @@ class FakeEmbeddings(Embeddings):
         self.texts_embedded = 0
 
     def _vector(self, text: str) -> list[float]:
-        v = np.zeros(self.dimension)
-        for word in text.lower().split():
-            v[int(hashlib.md5(word.strip(".,;:!?").encode()).hexdigest(), 16) % self.dimension] += 1
-        norm = np.linalg.norm(v)
-        return (v / norm if norm else v + 1 / np.sqrt(self.dimension)).tolist()
+        return bag_of_words(text, self.dimension)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.calls += 1

@@ -84,6 +84,14 @@ def test_compose_orders_chroma_ingest_and_bot_with_health_checks():
     assert named == set(compose["volumes"]) and any(v.startswith("chroma-data:") for v in services["chroma"]["volumes"])
 
 
+def test_compose_gives_the_bot_time_to_finish_the_answers_in_flight_before_it_is_killed():
+    from bot.inflight import APOLOGY_S
+
+    grace = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["bot"]["stop_grace_period"]
+    seconds = int(grace.removesuffix("s"))
+    assert seconds >= BotSettings.model_fields["shutdown_seconds"].default + APOLOGY_S + 3
+
+
 def test_every_variable_compose_uses_is_a_setting_listed_in_env_example():
     text = (REPO / "docker-compose.yml").read_text()
     compose = yaml.safe_load(text)

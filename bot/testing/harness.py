@@ -15,8 +15,9 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.app import build_engine, index_if_needed
+from bot.app import build_engine, close_engine, index_if_needed
 from bot.discord_bot.client import MissionBot, build_bot, point_at
+from bot.discord_bot.health import RECONNECT_GRACE_S, HealthServer
 from bot.settings import BotSettings
 from bot.testing import free_port
 from bot.testing.discord_server import (
@@ -95,8 +96,9 @@ class LogCollector(logging.Handler):
 
 
 @contextlib.asynccontextmanager
-async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
-    """Index a copy of the bundled documents, start the stand-in and the real bot against it."""
+async def running_bot(workdir: Path, reconnect_grace: float = RECONNECT_GRACE_S, **overrides) -> AsyncIterator[Harness]:
+    """Index a copy of the bundled documents, start the stand-in and the real bot against it (and /healthz,
+    with a health_port). `overrides` are settings."""
     docs = workdir / "docs"
     shutil.copytree(PROJECT_ROOT / "data" / "documents", docs, dirs_exist_ok=True)
     server = await FakeDiscord(free_port()).start()
@@ -112,7 +114,12 @@ async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
     level = root.level
     root.addHandler(logs)
     root.setLevel(logging.INFO)
+    health = HealthServer("127.0.0.1", settings.health_port, reconnect_grace) if settings.health_port else None
+    if health is not None:
+        await health.start()
     bot = build_bot(settings, engine, guild_ready_timeout=0.05)
+    if health is not None:
+        health.watch(bot)
     task = asyncio.create_task(bot.start(TOKEN))
     await asyncio.wait_for(bot.wait_until_ready(), 30)
     try:
@@ -122,6 +129,9 @@ async def running_bot(workdir: Path, **overrides) -> AsyncIterator[Harness]:
         root.setLevel(level)
         await bot.close()
         await asyncio.wait_for(task, 10)
+        if health is not None:
+            await health.stop()
+        close_engine(engine)
         await server.stop()
 
 
@@ -131,6 +141,7 @@ class BotProcess(Driver):
 
     process: asyncio.subprocess.Process | None = None
     health_port: int = 0
+    log_path: Path | None = None
     stderr: str = ""
 
     async def health(self) -> tuple[int, dict] | None:
@@ -142,6 +153,11 @@ class BotProcess(Driver):
         except aiohttp.ClientConnectionError:
             return None
 
+    async def logged(self, text: str) -> None:
+        """Wait until the bot's log (stderr) contains text (polled: it is another process's file)."""
+        while text not in self.log_path.read_text(errors="replace"):
+            await asyncio.sleep(0.05)
+
     async def healthy(self) -> None:
         """Wait until /healthz says the bot is ready (polled: it is another process's state)."""
         while (await self.health() or (0,))[0] != 200:
@@ -151,9 +167,9 @@ class BotProcess(Driver):
 
 
 @contextlib.asynccontextmanager
-async def bot_process(workdir: Path, docs: Path, **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(workdir: Path, docs: Path, ready: bool = True, **env: str) -> AsyncIterator[BotProcess]:
     """Start `python -m bot` as `make run` does (DISCORD_TOKEN and the two Discord URL settings) against a
-    new stand-in, and wait until it handles events. `env` adds or overrides settings."""
+    new stand-in, and wait until it handles events (unless not `ready`). `env` adds or overrides settings."""
     server, health_port = await FakeDiscord(free_port()).start(), free_port()
     environ = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_DOCS_DIR": str(docs),
                "MISSIONBOT_INDEX_DIR": str(workdir / "index"), "MISSIONBOT_HEALTH_PORT": str(health_port),
@@ -164,12 +180,14 @@ async def bot_process(workdir: Path, docs: Path, **env: str) -> AsyncIterator[Bo
     with open(log_path, "wb") as log_file:  # a file, not a pipe: a full pipe would block the bot
         process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", env=environ, cwd=workdir,
                                                        stdout=asyncio.subprocess.DEVNULL, stderr=log_file)
-    running = BotProcess(server, process, health_port=health_port)
+    running = BotProcess(server, process, health_port=health_port, log_path=log_path)
     try:
-        await asyncio.wait_for(running.healthy(), 120)  # connected, guilds received, index answering
+        if ready:
+            await asyncio.wait_for(running.healthy(), 120)  # connected, guilds received, index answering
         yield running
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await process.wait()
         running.stderr = log_path.read_text(errors="replace")
         await server.stop()

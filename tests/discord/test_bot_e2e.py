@@ -231,9 +231,11 @@ async def test_an_unexpected_failure_gets_a_private_error_id_that_is_in_the_log(
     with caplog.at_level(logging.ERROR):
         token = await harness.command("ask", [{"name": "question", "type": 3, "value": "Anything?"}],
                                       who=member(590, "unlucky"))
-        reply = await harness.reply_to(token, token)  # the follow-up webhook after the deferral
+        reply = await harness.reply_to(token, token)  # a follow-up webhook after the (public) deferral
     error_id = re.search(r"error `([0-9a-f]{8})`", reply.body["content"]).group(1)
-    assert reply.body["flags"] & EPHEMERAL and error_id in caplog.text and "boom" in caplog.text
+    assert reply.ephemeral is True and error_id in caplog.text and "boom" in caplog.text
+    public = [c for c in harness.server.calls_for(token) if c.ephemeral is False]
+    assert public and not any(error_id in c.body.get("content", "") for c in public)
 
 
 async def test_everything_the_bot_sent_was_accepted_and_could_ping_no_one(harness):
@@ -274,8 +276,8 @@ async def test_sources_status_and_help_answer_privately(harness):
 async def test_an_over_long_question_gets_a_clear_private_message(harness):
     token = await harness.command("ask", [{"name": "question", "type": 3, "value": "why " * 400}],
                                   who=member(610, "verbose"))
-    reply = await harness.reply_to(token, token)
-    assert reply.body["flags"] & EPHEMERAL and "under 1,000 characters" in reply.body["content"]
+    reply = await harness.reply_to(token)
+    assert reply.ephemeral is True and "under 1,000 characters" in reply.body["data"]["content"]
 
 
 async def test_a_second_reindex_while_one_runs_is_told_so(harness):

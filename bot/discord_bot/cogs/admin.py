@@ -10,6 +10,7 @@ from discord.ext import commands, tasks
 
 from bot.discord_bot.client import MissionBot, admin_only
 from bot.discord_bot.render import split_text
+from bot.inflight import ShuttingDown
 from bot.wording import failure_reply, reindex_report
 from ingest import IndexBusy, IndexReport
 
@@ -103,7 +104,7 @@ class Admin(commands.Cog):
         job = self.bot.assistant.start_reindex(full)  # a run already going: IndexBusy, answered privately
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
-            report = await job
+            report = await self.bot.assistant.finish(job)
         except Exception as exc:  # noqa: BLE001 - reported to the admin
             await interaction.edit_original_response(content=failure_reply(exc))
             return
@@ -115,6 +116,8 @@ class Admin(commands.Cog):
             await self.bot.assistant.reindex()
         except IndexBusy:
             log.info("periodic re-index skipped: a re-index is already running")
+        except ShuttingDown:
+            log.info("periodic re-index skipped: the bot is stopping")
         except Exception:  # noqa: BLE001 - the next run tries again
             log.exception("periodic re-index failed")
 

@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer import Answer, without_mentions_of
-from bot.discord_bot.client import MissionBot, within_cooldown
+from bot.discord_bot.client import MissionBot, answered, defer_publicly, taking_questions, within_cooldown
 from bot.discord_bot.cogs.feedback import feedback_view
 from bot.discord_bot.render import answer_parts
 from bot.wording import failure_reply, slow_down
@@ -82,12 +82,21 @@ class Ask(commands.Cog):
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the mission", private="Only you see the answer")
     @app_commands.check(within_cooldown)
+    @app_commands.check(taking_questions)
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
         """Ask a question about the 2018 US cluster mission; the answer cites the documents."""
+        self.bot.assistant.check_question(question)  # one that cannot be asked is told so privately, at once
         await interaction.response.defer(thinking=True, ephemeral=private)
+        if not private:
+            defer_publicly(interaction)
         answer = await self.bot.assistant.ask(question)
-        await self.send_answer(answer, interaction.edit_original_response,
-                               functools.partial(interaction.followup.send, ephemeral=private))
+
+        async def replace_thinking(**message) -> None:
+            await interaction.edit_original_response(**message)
+            answered(interaction)
+
+        more = functools.partial(interaction.followup.send, ephemeral=private)
+        await self.send_answer(answer, replace_thinking, more)
 
 
 async def setup(bot: MissionBot) -> None:
