@@ -39,7 +39,7 @@ class GatewayState:
         """Record that a connection was lost (discord.py reconnects by itself)."""
         if self.shards.get(shard, (True,))[0]:
             self.shards[shard] = (False, time.time())
-            log.warning("lost the connection to Discord%s; reconnecting", "" if shard is None else f" (shard {shard})")
+            log.info("lost the connection to Discord%s; reconnecting", "" if shard is None else f" (shard {shard})")
 
     def describe(self) -> tuple[str, float]:
         """Return "connecting", "connected" or "reconnecting", and since when (a Unix time)."""
