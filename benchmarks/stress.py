@@ -25,9 +25,9 @@ from pathlib import Path
 
 from benchmarks.bench_answer import percentile
 from benchmarks.bench_discord import questions
-from tests.discord.harness import running_bot
-from tests.fakes.discord_server import member
-from tests.ingest.test_cli import index_ids, make_corpus, run_ingest
+from bot.testing.discord_server import member
+from bot.testing.harness import running_bot
+from bot.testing.ingest_runs import index_ids, make_corpus, run_ingest
 
 
 async def load(args: argparse.Namespace) -> dict:

@@ -73,7 +73,10 @@ def make_embeddings(settings: IndexSettings) -> tuple[Embeddings, str, int | Non
             timeout=30,
             max_retries=2,
         )
-        return model, f"openai:{settings.embedding_model}", None
+        from ingest.endpoint import EndpointEmbeddings
+
+        location = settings.embedding_base_url or "of the OpenAI API"
+        return EndpointEmbeddings(model, location), f"openai:{settings.embedding_model}", None
     from ingest.embeddings import LOCAL_MODEL_DIM, LOCAL_MODEL_NAME, local_embeddings
 
     return local_embeddings(settings.embedding_threads), LOCAL_MODEL_NAME, LOCAL_MODEL_DIM
@@ -155,6 +158,11 @@ class ChunkStore:
                 f"{self.model_name!r} is configured; run a full re-index (`python -m ingest --full` "
                 f"or /reindex full) to rebuild it with the configured model"
             )
+
+    def close(self) -> None:
+        """Release the client: the embedded store's files, or the server connection."""
+        self._collection = None
+        self.client.close()
 
     def drop(self) -> None:
         """Delete the whole collection (for a full rebuild)."""

@@ -12,25 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import IndexSettings, open_store
+from bot.testing.ingest_runs import index_ids, make_corpus, run_ingest
 
 SUMMARY_KEYS = {"added", "updated", "unchanged", "removed", "failed", "failures", "chunks_written",
                 "total_documents", "total_chunks", "seconds"}
-
-
-def run_ingest(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "MISSIONBOT_AGENDA_FILE": "/nonexistent", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "ingest", *args], capture_output=True, text=True,
-                          env=full_env, timeout=120, **kwargs)
-
-
-def make_corpus(folder: Path, documents: int) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for d in range(documents):
-        body = "\n\n".join(f"Section {p} of report {d} describes cluster visit {p} in detail. "
-                           f"The delegation met partners and discussed collaboration {d * 100 + p}."
-                           for p in range(24))
-        (folder / f"report-{d:02d}.md").write_text(f"---\ntitle: Report {d}\n---\n# Report {d}\n\n{body}\n")
 
 
 def test_json_summary_and_exit_codes(tmp_path: Path):
@@ -64,11 +49,6 @@ def test_human_summary_lists_failures(tmp_path: Path):
     result = run_ingest("--docs", str(docs), "--index-dir", str(tmp_path / "idx"))
     assert result.returncode == 1
     assert "documents added" in result.stdout and "notes.xyz" in result.stderr + result.stdout
-
-
-def index_ids(index_dir: Path, docs: Path) -> list[str]:
-    store = open_store(IndexSettings(docs_dir=docs, index_dir=index_dir, _env_file=None))
-    return sorted(c.id for c in store.iter_chunks(with_text=False))
 
 
 @pytest.mark.slow

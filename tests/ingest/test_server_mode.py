@@ -53,9 +53,10 @@ def test_a_lease_left_by_a_killed_writer_expires(settings, chroma_server):
     host, port = chroma_server
     settings.chroma_host, settings.chroma_port, settings.collection = host, port, "lease-expiry-test"
     client = make_client(settings)
-    killed = ChromaLease(client, settings.collection, seconds=0.5)
+    # 3 s leaves room for a slow machine between taking the lease and the next writer's look at it.
+    killed = ChromaLease(client, settings.collection, seconds=3)
     killed.acquire()  # and never released
     with pytest.raises(IndexBusy):
         ChromaLease(client, settings.collection).acquire()
-    time.sleep(0.6)
+    time.sleep(max(0.0, killed.holder()["expires"] - time.time()) + 0.05)  # until the lease has expired
     ChromaLease(client, settings.collection).acquire()
