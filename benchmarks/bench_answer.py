@@ -18,12 +18,12 @@ from pathlib import Path
 
 from benchmarks.bench_ingest import DOC_ROOT, pick_documents
 from bot.engine import AnswerEngine, Conversation
-from bot.evaluate import evaluate, load_cases, summarise
+from bot.evaluate import DEV_SET, TEST_SET, evaluate, load_cases, summarise
 from bot.settings import BotSettings
-from ingest import PROJECT_ROOT, open_store, sync_index
+from ingest import open_store, sync_index
 
 WORK = Path(__file__).resolve().parent / ".work" / "answer"
-SETS = [PROJECT_ROOT / "tests" / "eval" / "questions.yaml", PROJECT_ROOT / "tests" / "eval" / "heldout.yaml"]
+SETS = [DEV_SET, TEST_SET]
 ASK = "Where was the roundtable held?"
 
 

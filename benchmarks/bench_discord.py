@@ -22,7 +22,7 @@ from pathlib import Path
 import psutil
 
 from benchmarks.bench_answer import percentile
-from bot.evaluate import load_cases
+from bot.evaluate import DEV_SET, load_cases
 from bot.testing.discord_server import member
 from bot.testing.harness import bot_process, running_bot
 from ingest import PROJECT_ROOT
@@ -30,7 +30,7 @@ from ingest import PROJECT_ROOT
 
 def questions(n: int) -> list[str]:
     """Return n questions, cycling through the question set's first turns."""
-    pool = [turns[0].question for turns in load_cases(PROJECT_ROOT / "tests" / "eval" / "questions.yaml")]
+    pool = [turns[0].question for turns in load_cases(DEV_SET)]
     return [pool[i % len(pool)] for i in range(n)]
 
 

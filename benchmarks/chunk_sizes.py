@@ -11,11 +11,11 @@ import tempfile
 from pathlib import Path
 
 from bot.engine import AnswerEngine
-from bot.evaluate import evaluate, load_cases, summarise
+from bot.evaluate import DEV_SET, evaluate, load_cases, summarise
 from bot.settings import BotSettings
 from ingest import open_store, sync_index
 
-QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "eval" / "questions.yaml"
+QUESTIONS = DEV_SET
 
 
 def main() -> None:

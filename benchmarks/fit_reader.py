@@ -20,9 +20,9 @@ import numpy as np
 
 from bot.engine import AnswerEngine, Conversation
 from bot.evaluate import DEV_SET, load_cases
+from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
 from bot.settings import BotSettings
 from bot.text import fold
-from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
 from ingest import open_store, sync_index
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "weights.py"
@@ -130,6 +130,33 @@ def choose_threshold(x: np.ndarray, y: np.ndarray, rows: list[dict], phi: np.nda
     return chosen["threshold"], curve
 
 
+def fit_all(rows: list[dict], drop: tuple[str, ...] = ()) -> tuple:
+    """Fit the ranker (without the features in `drop`), then the answerability model and its threshold;
+    return them with the dev top-1 accuracy over the answerable questions."""
+    keep = np.array([f not in drop for f in FEATURES])
+    masked = [{**r, "x": r["x"] * keep} for r in rows]
+    theta = ascend(lambda t: listwise(t, masked), len(FEATURES)) * keep
+    x, y, kept = top_rows(masked, theta)
+    # Answerability learns to tell the questions the documents answer from those they do not (not whether
+    # the best sentence is exactly right): a near miss is what a refusal is for.
+    answerable = np.array([0.0 if r["refuse"] else 1.0 for r in kept])
+    phi = ascend(lambda v: pointwise(v, x, answerable), x.shape[1])
+    threshold, curve = choose_threshold(x, y, kept, phi)
+    top1 = float(np.mean([r["y"][int(np.argmax(r["x"] @ theta))] for r in kept if not r["refuse"]]))
+    return theta, phi, threshold, curve, top1
+
+
+def ablate(rows: list[dict]) -> dict:
+    """Return, for the full model and for each feature left out, the dev top-1 accuracy and the share of
+    answerable questions answered right at the threshold that refuses 90% of the near misses."""
+    def summary(drop: tuple[str, ...]) -> dict:
+        _, _, threshold, curve, top1 = fit_all(rows, drop)
+        chosen = next(c for c in curve if c["threshold"] == threshold)
+        return {"top1": round(top1, 3), "answered_right": chosen["recall"], "refused_right": chosen["refusals_right"]}
+
+    return {"all": summary(())} | {f"without {f}": summary((f,)) for f in FEATURES}
+
+
 def write(theta: np.ndarray, phi: np.ndarray, threshold: float) -> None:
     def mapping(names, values) -> str:
         return "{\n" + "".join(f'    "{n}": {v:.3f},\n' for n, v in zip(names, values)) + "}"
@@ -147,17 +174,17 @@ def write(theta: np.ndarray, phi: np.ndarray, threshold: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--write", action="store_true", help="store the fitted weights in bot/weights.py")
+    parser.add_argument("--ablate", action="store_true", help="refit without each feature in turn and compare")
     parser.add_argument("--index-dir", type=Path, default=Path("benchmarks/.work/fit-index"))
     args = parser.parse_args()
     settings = BotSettings(index_dir=args.index_dir, _env_file=None, answer_mode="extractive")
     store = open_store(settings)
     sync_index(settings, store)
     rows = collect(AnswerEngine(store))
-    theta = ascend(lambda t: listwise(t, rows), len(FEATURES))
-    x, y, kept = top_rows(rows, theta)
-    phi = ascend(lambda v: pointwise(v, x, y), x.shape[1])
-    threshold, curve = choose_threshold(x, y, kept, phi)
-    top1 = float(np.mean([r["y"][int(np.argmax(r["x"] @ theta))] for r in kept if not r["refuse"]]))
+    if args.ablate:
+        print(json.dumps(ablate(rows), indent=1))
+        return
+    theta, phi, threshold, curve, top1 = fit_all(rows)
     print(json.dumps({"top1_answerable": round(top1, 3), "weights": dict(zip(FEATURES, np.round(theta, 3).tolist())),
                       "answerability": dict(zip(ANSWERABILITY_FEATURES, np.round(phi, 3).tolist())),
                       "threshold": threshold, "curve": curve}, indent=1))

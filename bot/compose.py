@@ -12,7 +12,8 @@ import re
 from collections.abc import Callable
 
 from bot.answer import Citation
-from bot.extractive import Candidate, given
+from bot.extractive import Candidate
+from bot.features import counts, given
 from bot.question import Question
 from bot.spans import Span
 from bot.text import terms
@@ -63,6 +64,8 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
     if question.wants_list:
         items = list(dict.fromkeys(s.text for s in spans))[:MAX_ITEMS]
         return _join(items)
+    if question.wants == "number" and question.head:  # "how many states": the number that counts states
+        spans = [s for s in spans if counts(candidate.text, s, set(question.head))] or spans
     return max(spans, key=lambda s: _closeness(candidate.text, s, question)).text
 
 

@@ -35,8 +35,8 @@ _QUALIFIER = r"(?:(?:more|fewer|less)\s+than|over|about|around|nearly|almost|som
 _NUMBER = re.compile(rf"\b(?:{_QUALIFIER})?(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORD})\b|a\s+dozen\b)(?![\w/:])", re.I)
 _UNIT = r"(?:days?|weeks?|months?|years?|hours?|minutes?|decades?)"
 _DURATION = re.compile(rf"\b(?:\d+|{_NUMBER_WORD})[\s-]{_UNIT}\b", re.I)
-_MONEY = re.compile(r"(?:\b(?:US|USD|EUR)\s?)?[$€£]\s?\d[\d,.]*(?:\s*(?:million|billion|m|bn)\b)?"
-                    r"|\b\d[\d,.]*\s*(?:million|billion)?\s*(?:euros?|EUR|dollars?|USD|kroner|DKK)\b", re.I)
+_MONEY = re.compile(r"(?:\b(?:US|USD|EUR)\s?)?[$€£]\s?\d(?:[\d,.]*\d)?(?:\s*(?:million|billion|m|bn)\b)?"
+                    r"|\b\d(?:[\d,.]*\d)?\s*(?:million|billion)?\s*(?:euros?|EUR|dollars?|USD|kroner|DKK)\b", re.I)
 
 # Words that make a capitalised phrase an organisation or a place rather than a person.
 _INSTITUTION_WORDS = frozenset(fold(w) for w in """
@@ -165,6 +165,9 @@ def find_spans(sentence: str, places: Iterable[str] = (), names: Iterable[str] =
             spans.append(Span(start, end, kind, sentence[start:end]))
             taken.append((start, end))
 
+    for pattern, kind in ((_MONEY, "money"), (_TIME, "time")):  # "US$748,244" is money, not the name "US"
+        for match in pattern.finditer(sentence):
+            add(match.start(), match.end(), kind)
     for name in names:  # the documents' own names first, as written ("imec", "inno TSD", "CLEAN")
         for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence):
             add(match.start(), match.end(), "name")
@@ -180,8 +183,7 @@ def find_spans(sentence: str, places: Iterable[str] = (), names: Iterable[str] =
             add(start, end, "person")
         else:
             add(start, end, "name")
-    for pattern, kind in ((_MONEY, "money"), (_TIME, "time"), (_DATE, "date"), (_DURATION, "duration"),
-                          (_NUMBER, "number")):
+    for pattern, kind in ((_DATE, "date"), (_DURATION, "duration"), (_NUMBER, "number")):
         for match in pattern.finditer(sentence):
             add(match.start(), match.end(), kind)
     return sorted(spans, key=lambda s: s.start)

@@ -79,8 +79,8 @@ class MiniLMEmbeddings(Embeddings):
         return out
 
     def encode_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
-        """Return, per text, its tokens' unit vectors (n_tokens, 384; float16) and each token's character
-        span in the text ((0, 0) for [CLS] and [SEP]), for token-level matching."""
+        """Return, per text, its tokens' last-layer vectors (n_tokens, 384; their mean, normalised, is the
+        sentence embedding) and each token's character span in the text ((0, 0) for [CLS] and [SEP])."""
         encodings = self._tokenizer.encode_batch(texts)
         out: list[tuple[np.ndarray, list[tuple[int, int]]]] = [None] * len(texts)  # type: ignore[list-item]
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
@@ -97,9 +97,7 @@ class MiniLMEmbeddings(Embeddings):
                 tokens = self._session.run(["token_embeddings"], {"input_ids": ids, "attention_mask": mask})[0]
             for row, i in enumerate(batch):
                 n = len(encodings[i].ids)
-                vectors = tokens[row, :n]
-                vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-                out[i] = (vectors.astype(np.float16), list(encodings[i].offsets))
+                out[i] = (tokens[row, :n].copy(), list(encodings[i].offsets))
         return out
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

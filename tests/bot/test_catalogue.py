@@ -1,0 +1,81 @@
+"""The documents' subjects as data: naming them in a question, and resolving descriptions to them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalogue import Catalogue
+from bot.text import terms
+from ingest import SourceInfo
+
+MEMBER, VISITED, PARTNER = "member of the US delegation", "visited by the delegation", "US partner of the mission"
+
+
+def sheet(name: str, role: str, **facts: str) -> SourceInfo:
+    return SourceInfo(f"related/{name.lower()}.md", name, None, 1, "", None,
+                      {"aliases": facts.pop("aliases", name), "role": role, **facts})
+
+
+@pytest.fixture
+def catalogue() -> Catalogue:
+    return Catalogue([
+        sheet("JobsOhio", MEMBER, kind="economic development corporation", country="United States", region="Ohio"),
+        sheet("Urban Future Lab", MEMBER, kind="cleantech incubator", country="United States", city="New York"),
+        sheet("ATI", MEMBER, kind="business incubator; university research institute", country="United States",
+              region="Texas"),
+        sheet("PureBlue", MEMBER),
+        sheet("EnergyVille", VISITED, kind="research centre", country="Belgium", city="Genk"),
+        sheet("DSP Valley", VISITED, kind="cluster", country="Belgium", city="Leuven"),
+        sheet("CLEAN", VISITED, kind="cleantech cluster", country="Denmark", city="Copenhagen"),
+        sheet("SRI International", PARTNER, aliases="SRI International; SRI", country="United States"),
+        SourceInfo("announcement.txt", "The announcement", None, 3, ""),  # about no single subject
+    ])
+
+
+def names(resolution) -> list[str]:
+    return sorted(e.name for e in resolution.entities)
+
+
+def test_subjects_are_named_by_their_aliases(catalogue):
+    assert [e.name for e in catalogue.mentioned("Where is EnergyVille located?")] == ["EnergyVille"]
+    assert [e.name for e in catalogue.mentioned("what does sri do")] == ["SRI International"]
+
+
+def test_a_capitalised_alias_is_no_common_word(catalogue):
+    # "clean energy" is not the cluster CLEAN; in a question typed all in lower case, "clean" may be.
+    assert catalogue.mentioned("Which fields? Clean energy and smart cities.") == []
+    assert [e.name for e in catalogue.mentioned("when was clean formed")] == ["CLEAN"]
+
+
+def test_a_role_and_a_place_pick_the_subjects(catalogue):
+    resolution = catalogue.resolve(set(terms("Which of the visited organisations are Belgian?")))
+    assert names(resolution) == ["DSP Valley", "EnergyVille"] and resolution.narrowed
+    resolution = catalogue.resolve(set(terms("How is the Ohio member of the delegation funded?")))
+    assert names(resolution) == ["JobsOhio"]
+
+
+def test_a_role_alone_resolves_a_description(catalogue):
+    resolution = catalogue.resolve(set(terms("What was the original name of the mission's American partner?")))
+    assert names(resolution) == ["SRI International"] and not resolution.narrowed
+
+
+def test_a_kind_counts_only_as_the_noun_asked_with(catalogue):
+    question = "Which incubators came with the US delegation?"
+    resolution = catalogue.resolve(set(terms(question)), head=("incub",))
+    assert names(resolution) == ["ATI", "Urban Future Lab"]
+    # "cluster" describes the visit here, not the subjects asked about.
+    resolution = catalogue.resolve(set(terms("In which year did the cluster visit happen?")), head=("year",))
+    assert not resolution.narrowed
+
+
+def test_which_of_them_narrows_the_subjects_of_the_last_answer(catalogue):
+    earlier = [e for e in catalogue.entities if e.facts.get("role") == VISITED]
+    resolution = catalogue.resolve(set(terms("and which of them were in Denmark?")), among=earlier)
+    assert names(resolution) == ["CLEAN"]
+
+
+def test_only_a_question_that_just_describes_subjects_is_answered_by_listing_them(catalogue):
+    question = set(terms("Which US organisations were part of the delegation?"))
+    assert catalogue.only_describes(question, catalogue.resolve(question), ("organis",))
+    question = set(terms("Which clusters merged to form Energy Cluster Denmark?"))
+    assert catalogue.resolve(question, head=("cluster",)) is None

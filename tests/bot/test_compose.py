@@ -1,0 +1,70 @@
+"""Short answers: the answer itself first, then only the part of the sentence that supports it."""
+
+from __future__ import annotations
+
+from bot.compose import compose, trim
+from bot.extractive import Candidate
+from bot.features import enumeration, given
+from bot.question import analyse
+from bot.retrieval import Passage
+from bot.spans import Span, find_spans
+from ingest import Chunk
+
+ANNOUNCEMENT = ("From the 6th to the 9th of November 2018, inno TSD with U.S. project partner SRI, led a visiting "
+                "delegation of 12 American business associations, research and innovation networks, and cluster "
+                "organizations representing nine U.S. states to the European Union (EU), within the framework of "
+                "BILAT USA 4.0 H2020 project funded by the European Commission.")
+
+
+def candidate(text: str, score: float = 1.0, source: str = "a.txt", names=("inno TSD",)) -> Candidate:
+    chunk = Chunk(f"id-{hash(text)}", text, {"source": source, "title": "T"})
+    return Candidate(text, Passage(chunk, 0.5, 0.0, 0.1), 0, {}, find_spans(text, names=names), score)
+
+
+def test_a_long_sentence_is_cut_to_the_clauses_around_the_answer():
+    start = ANNOUNCEMENT.index("nine")
+    quote = trim(ANNOUNCEMENT, (start, start + 4))
+    assert "nine U.S. states" in quote and len(quote) <= 260 and quote.startswith("…")
+    assert quote.strip("…") in ANNOUNCEMENT  # verbatim
+    assert trim("A short sentence.", (0, 1)) == "A short sentence."
+
+
+def test_the_answer_leads_and_is_the_span_next_to_the_noun_asked_with():
+    short, text, citations = compose(analyse("Which American partner worked with inno TSD?"), [candidate(ANNOUNCEMENT)],
+                                     known=("inno TSD",))
+    assert short == "SRI" and text.startswith("SRI [1]: “") and "partner SRI" in text
+    assert citations[0].quote.rstrip("…") in ANNOUNCEMENT
+
+
+def test_a_count_leads_with_the_number_that_counts_what_was_asked():
+    short, _, _ = compose(analyse("How many US states were represented?"), [candidate(ANNOUNCEMENT)])
+    assert short == "nine"
+
+
+def test_a_question_without_a_kind_of_answer_gets_the_quote_alone():
+    short, text, _ = compose(analyse("What is BILAT USA 4.0 trying to achieve?"),
+                             [candidate("BILAT USA 4.0 aims to enhance STI partnerships between the U.S. and Europe.")])
+    assert short == "" and text.startswith("“BILAT USA 4.0 aims")
+
+
+def test_a_quote_that_starts_with_it_says_who_it_is():
+    _, text, _ = compose(analyse("What else does it do?"), [candidate("It licenses its technologies.", source="s.md")],
+                         subject_of=lambda source: "SRI International" if source == "s.md" else None)
+    assert text.startswith("SRI International: “It licenses")
+
+
+def test_a_list_question_gets_the_items():
+    short, _, _ = compose(analyse("Which countries did the delegation visit?"),
+                          [candidate("They visited organisations in Denmark, Sweden, Belgium, and the Netherlands.")])
+    assert short == "Denmark, Sweden, Belgium and Netherlands"
+
+
+def test_what_the_question_gives_is_no_answer():
+    assert given(Span(0, 4, "name", "imec"), {"imec", "found"})
+    assert not given(Span(0, 9, "duration", "four days"), {"day", "spend"})  # "how many days?" → "four days"
+
+
+def test_enumerations_are_split_into_items():
+    assert enumeration("It focused on health, marine and Arctic research, transport, and NMP.") == [
+        "It focused on health", "marine", "Arctic research", "transport", "NMP"]
+    assert enumeration("No list here, really.") == []

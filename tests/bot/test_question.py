@@ -1,0 +1,59 @@
+"""Question analysis: the kind of answer asked for, lists, yes/no, the noun asked with and the focus."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.question import analyse
+
+
+@pytest.mark.parametrize("question, wants", [
+    ("When was imec founded?", "date"),
+    ("what year was MSET established", "date"),
+    ("At what time did the workshop start?", "time"),
+    ("How many US states were represented?", "number"),
+    ("How big was the audience at the roundtable?", "number"),
+    ("How much did the mission cost?", "money"),
+    ("How long was BILAT USA 4.0 planned to run?", "duration"),
+    ("Where is EnergyVille located?", "place"),
+    ("In which building did the opening event take place?", "place"),
+    ("Which Norwegian city is Nordic Edge based in?", "place"),
+    ("Who is the CEO of inno TSD?", "person"),
+    ("Which governor was in charge when JobsOhio got created?", "person"),
+    ("Who led the US cluster mission?", "name"),
+    ("Which American partner worked with inno TSD?", "name"),
+    ("What does ENRICH stand for?", "name"),
+    ("What is EnergyVille?", None),
+    ("Why does Fort Collins talk about economic health?", None),
+])
+def test_the_kind_of_answer_asked_for(question, wants):
+    assert analyse(question).wants == wants
+
+
+def test_a_name_after_what_is_is_no_kind_of_answer():
+    # "State" is part of a name here, not a question about a state.
+    assert analyse("Tell me what State of Green is.").wants is None
+
+
+def test_lists_and_yes_no_questions():
+    assert analyse("Which countries did the delegation visit?").wants_list
+    assert analyse("List the research institutions behind EnergyVille.").wants_list
+    assert analyse("who were DSP Valley's co-founders?").wants_list
+    assert not analyse("Which city hosted the roundtable?").wants_list
+    assert analyse("Did the delegation visit imec?").yes_no
+    assert analyse("SRI International is a for-profit company, right?").yes_no
+
+
+def test_the_noun_asked_with_and_its_modifiers():
+    question = analyse("How many US cluster organisations did Clean Tech Delta welcome?")
+    assert question.head == ("organis",) and "us" in question.modifiers
+
+
+@pytest.mark.parametrize("question, focus", [
+    ("Who moderated the co-creation workshop?", ("moderated",)),
+    ("Which hotel did the delegation stay in?", ("hotel",)),
+    ("Who is the CEO of inno TSD?", ("ceo",)),
+    ("Which city hosted the roundtable?", ()),  # a kind of answer, not something to find in the sentence
+])
+def test_the_focus_an_answer_must_address(question, focus):
+    assert analyse(question).focus == focus
