@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.app import build_engine
 from bot.engine import AnswerEngine, Conversation
 from bot.evaluate import DEV_SET, load_cases
 from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
@@ -180,7 +181,7 @@ def main() -> None:
     settings = BotSettings(index_dir=args.index_dir, _env_file=None, answer_mode="extractive")
     store = open_store(settings)
     sync_index(settings, store)
-    rows = collect(AnswerEngine(store))
+    rows = collect(build_engine(settings))
     if args.ablate:
         print(json.dumps(ablate(rows), indent=1))
         return

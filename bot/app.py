@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.agenda import load_agenda
 from bot.engine import AnswerEngine
 from bot.settings import BotSettings
 from ingest import IndexReport, open_store, sync_index
@@ -22,8 +23,9 @@ def build_engine(settings: BotSettings) -> AnswerEngine:
     elif settings.answer_mode == "llm":
         log.warning("MISSIONBOT_ANSWER_MODE=llm but no MISSIONBOT_LLM_MODEL and OPENAI_API_KEY/OPENAI_BASE_URL: "
                     "answering extractively")
+    agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
     return AnswerEngine(store, llm=llm, threshold=settings.answer_threshold,
-                        max_question_chars=settings.max_question_chars)
+                        max_question_chars=settings.max_question_chars, agenda=agenda)
 
 
 def close_engine(engine: AnswerEngine) -> None:

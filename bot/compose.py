@@ -28,17 +28,19 @@ _ACCEPTS = {"name": ("name", "person"), "person": ("person",), "place": ("place"
 
 
 def compose(question: Question, candidates: list[Candidate], known: tuple[str, ...] = (),
-            subject_of: Callable[[str], str | None] = lambda source: None) -> tuple[str, str, list[Citation]]:
+            subject_of: Callable[[str], str | None] = lambda source: None,
+            lead: str | None = None) -> tuple[str, str, list[Citation]]:
     """Return the short answer, the answer text and its citations: a lead (the answer itself) when the
     kind of answer is clear, then the supporting quote; a second sentence only when it scores close to
     the best. `known` are names the question already gives (its subjects), which are no answer;
-    `subject_of` names a document's subject, to say who "It" is in a quote that starts so."""
+    `subject_of` names a document's subject, to say who "It" is in a quote that starts so; `lead`, when
+    given, is the answer already known (the subject a "which of them" question picks)."""
     best = candidates[0]
     chosen = [best]
     # Rank scores are logits: a sentence within log 2 of the best is at least half as likely to be the answer.
     second = next((c for c in candidates[1:] if c.score >= best.score - math.log(2) and not c.disclaims
                    and c.passage.chunk.id != best.passage.chunk.id), None)
-    lead = _lead(question, best, known)
+    lead = lead or _lead(question, best, known)
     if second is not None and not lead:
         chosen.append(second)
     parts = []

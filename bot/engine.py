@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.agenda import Agenda
 from bot.answer import REFUSAL, Answer, LLMUnavailable
 from bot.catalogue import Catalogue, Entity
 from bot.compose import compose
 from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, LexicalIndex, Passage
-from bot.structured import list_answer, publication_answer
+from bot.structured import list_answer, programme_answer, publication_answer
 from bot.text import terms
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, newest_versions
@@ -110,8 +111,9 @@ class AnswerEngine:
     """Retrieve passages, answer with the LLM when configured, else (or on failure) extractively."""
 
     def __init__(self, store: ChunkStore, retriever: HybridRetriever | None = None, llm=None,
-                 threshold: float | None = None, max_question_chars: int = 1000) -> None:
+                 threshold: float | None = None, max_question_chars: int = 1000, agenda: Agenda | None = None) -> None:
         self.store = store
+        self.agenda = agenda
         self.retriever = retriever or HybridRetriever(store)
         self.llm = llm
         self.max_question_chars = max_question_chars
@@ -174,9 +176,9 @@ class AnswerEngine:
         text = clean_question(question, self.max_question_chars)
         standalone, previous = self.standalone(text, conversation)
         asked = analyse(text, previous, standalone)
-        dated = publication_answer(self.store, asked)
-        if dated is not None:
-            return Reading(asked, [], [], [], dated)
+        structured = publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
+        if structured is not None:
+            return Reading(asked, [], [], [], structured)
         catalogue = self.catalogue()
         subjects, described_by, listed = self._subjects(asked, catalogue, conversation if previous else None)
         if listed is not None:
@@ -200,15 +202,17 @@ class AnswerEngine:
         among = earlier if earlier and _PLURAL_PRONOUN.search(asked.text) else None
         resolution = catalogue.resolve(set(terms(asked.text)), among, asked.head + asked.modifiers)
         question_terms = set(terms(asked.text))
-        if resolution and len(resolution.entities) > 1 and asked.wants == "name" and not named and (
-                resolution.narrowed or asked.wants_list
-                and catalogue.only_describes(question_terms, resolution, asked.head + asked.modifiers)):
+        by_role = resolution if resolution and (among or any(k == "role" for k, _ in resolution.constraints)) else None
+        # "Which of the visited organisations are Belgian?", "which US organisations were in the delegation?":
+        # the documents' facts name the subjects, each cited where a document says so.
+        if resolution and asked.wants == "name" and not named and not asked.yes_no and (
+                resolution.narrowed and catalogue.only_describes(question_terms, resolution, asked.head + asked.modifiers)
+                or asked.wants_list and (by_role or resolution.narrowed)):
             listed = list_answer(self.store, catalogue, asked, resolution)
             if listed.grounded:
                 return resolution.entities, resolution.words, listed
         # A description by role ("the mission's US partner") stands for its subjects; a place alone
         # ("did they go to Sweden?") does not make the question about the organisations there.
-        by_role = resolution if resolution and (among or any(k == "role" for k, _ in resolution.constraints)) else None
         described = [e for e in by_role.entities if e not in named] if by_role else []
         if named and 0 < len(described) <= MAX_SUBJECTS:
             return named + described, by_role.words, None  # "inno TSD's American partner": both
@@ -248,8 +252,12 @@ class AnswerEngine:
             return Answer(asked.text, REFUSAL, False, "extractive", note=note)
         answers = [c for c in candidates if not c.disclaims]
         catalogue = self.catalogue()
+        # "Which of the roundtable's co-organisers was founded in 2009?": the answer is the described subject
+        # whose own document holds the best sentence.
+        chosen = next((e for e in subjects if e.source == answers[0].passage.chunk.source), None)
+        lead = chosen.name if reading.described and len(subjects) > 1 and asked.wants == "name" and chosen else None
         short, text, citations = compose(asked, answers, tuple(n for e in subjects for n in e.names),
-                                         lambda source: (e := catalogue.by_source(source)) and e.name)
+                                         lambda source: (e := catalogue.by_source(source)) and e.name, lead)
         if reading.described and len(subjects) == 1 and not any(n.casefold() in text.casefold() for n in subjects[0].names):
             text = f"{subjects[0].name}: {text}"  # say who "it" is when the question only described it
         return Answer(asked.text, text, True, "extractive", citations, note=note, short=short)

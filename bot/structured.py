@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import re
 
+from bot.agenda import Agenda, parse_day
 from bot.answer import Answer, Citation
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
+from bot.spans import find_spans
 from bot.text import fold, terms
 from ingest import Chunk, ChunkStore, sentence_spans
 
 MAX_ITEMS = 12
 PUBLICATION = frozenset(terms("posted published publication release released"))
+# What a question about a day of the programme may say besides the day ("what was on the programme for Nov 6?").
+PROGRAMME = frozenset(terms("programme program schedule agenda plan planned event events activity activities "
+                            "scheduled going on"))
 
 
 def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, resolution: Resolution) -> Answer:
@@ -94,6 +99,38 @@ def publication_answer(store: ChunkStore, question: Question) -> Answer | None:
     when = _published(source.published)
     return Answer(question.text, f"{when} [1]: “{source.title}” was published then.", True, "extractive",
                   [Citation.from_chunk(1, chunk, sentence, 1.0)], short=when)
+
+
+def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:
+    """Answer "what happened on 6 November?" from the programme: its entries that day, each cited with the
+    programme's line that dates it."""
+    if agenda is None or question.yes_no or question.wants not in (None, "name"):
+        return None
+    dates = [s for s in find_spans(question.text) if s.kind == "date"]
+    if len(dates) != 1:
+        return None
+    try:
+        day = parse_day(dates[0].text, agenda)
+    except ValueError:
+        return None
+    rest = set(terms(question.text)) - set(terms(dates[0].text)) - PROGRAMME
+    entries = agenda.lookup(day=day)
+    if rest or not entries:
+        return None
+    source = next((s.source for s in store.sources() if s.title == agenda.title), None)
+    chunks = store.of_source(source) if source else []
+    parts, citations = [], []
+    for entry in entries:
+        found = evidence(chunks, [f"{entry.title} — date"], strict=True) or evidence(chunks, [entry.title], strict=True)
+        if found is None:
+            continue
+        citations.append(Citation.from_chunk(len(citations) + 1, found[0], found[1], 1.0))
+        parts.append(f"{entry.title} [{len(citations)}]")
+    if not parts:
+        return None
+    when = f"{day.day} {day:%B %Y}"
+    return Answer(question.text, f"On {when}: {_join(parts)}.", True, "extractive", citations,
+                  short=_join([e.title for e in entries]))
 
 
 def _published(value: str) -> str:
