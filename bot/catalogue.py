@@ -173,14 +173,15 @@ _GENERIC = frozenset(terms("organisation"))
 
 def _kind_score(question_terms: set[str], kind: str) -> int:
     """Score how well a question states one of a subject's kinds ("business incubator; …"): 2 when it
-    has all of a kind's words, 1 when it has its noun ("incubators"), unless that noun is "organisation"."""
+    has all of a kind's words and more than its noun, 1 when it has its noun ("incubators"), unless that
+    noun is "organisation"."""
     best = 0
     for item in kind.split(";"):
         item_terms = terms(item)
         if not item_terms:
             continue
-        if set(item_terms) <= question_terms:
-            best = 2
+        if set(item_terms) <= question_terms and len(item_terms) > 1:
+            best = 2  # "cleantech clusters": the kind's own words, more than its noun
         elif item_terms[-1] in question_terms and item_terms[-1] not in _GENERIC:
             best = max(best, 1)
     return best

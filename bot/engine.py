@@ -200,7 +200,9 @@ class AnswerEngine:
         named = catalogue.mentioned(asked.text)
         earlier = [e for e in (catalogue.by_source(s) for s in conversation.last.subjects) if e] if conversation else []
         among = earlier if earlier and _PLURAL_PRONOUN.search(asked.text) else None
-        resolution = catalogue.resolve(set(terms(asked.text)), among, asked.head + asked.modifiers)
+        # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden.
+        resolution = None if asked.yes_no and not named else catalogue.resolve(
+            set(terms(asked.text)), among, asked.head + asked.modifiers)
         question_terms = set(terms(asked.text))
         by_role = resolution if resolution and (among or any(k == "role" for k, _ in resolution.constraints)) else None
         # "Which of the visited organisations are Belgian?", "which US organisations were in the delegation?":
