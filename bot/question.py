@@ -100,7 +100,7 @@ def _focus(words: list[str], head: list[str]) -> tuple[str, ...]:
                 j += 1
             if j < len(folded) and folded[j] in _PERSON_ROLE:
                 return (folded[j],)
-        elif terms(folded[j]):
+        elif terms(folded[j]) and folded[j] not in head:  # "who *moderated* …", not "what *venue* …"
             return (folded[j],)
         return ()
     return ()
