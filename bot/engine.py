@@ -105,6 +105,7 @@ class Reading:
     candidates: list[Candidate]  # scored sentences, best first
     listed: Answer | None = None  # the answer, when the documents' facts list what was asked
     described: bool = False  # the question described its subjects ("the mission's US partner"), not named them
+    named: list[Entity] = field(default_factory=list)  # the subjects the question names
 
 
 class AnswerEngine:
@@ -190,7 +191,8 @@ class AnswerEngine:
             raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
         candidates = self.reader.read(asked, query_vector, passages, lexical, subjects, catalogue.names(),
                                       sorted(catalogue.places()), described_by) if passages else []
-        return Reading(asked, subjects, passages, candidates, described=bool(described_by))
+        return Reading(asked, subjects, passages, candidates, described=bool(described_by),
+                       named=catalogue.mentioned(text))
 
     def _subjects(self, asked: Question, catalogue: Catalogue,
                   conversation: Conversation | None) -> tuple[list[Entity], set[str], Answer | None]:
@@ -258,7 +260,8 @@ class AnswerEngine:
         # whose own document holds the best sentence.
         chosen = next((e for e in subjects if e.source == answers[0].passage.chunk.source), None)
         lead = chosen.name if reading.described and len(subjects) > 1 and asked.wants == "name" and chosen else None
-        short, text, citations = compose(asked, answers, tuple(n for e in subjects for n in e.names),
+        # What the question names is no answer; a subject it only described may be ("inno TSD's partner": SRI).
+        short, text, citations = compose(asked, answers, tuple(n for e in reading.named for n in e.names),
                                          lambda source: (e := catalogue.by_source(source)) and e.name, lead)
         if reading.described and len(subjects) == 1 and not any(n.casefold() in text.casefold() for n in subjects[0].names):
             text = f"{subjects[0].name}: {text}"  # say who "it" is when the question only described it

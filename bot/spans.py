@@ -82,7 +82,8 @@ def _world_places() -> frozenset[str]:
 
     names = set(_CONTINENTS)
     for country in pycountry.countries:
-        names.update(n for n in (country.name, getattr(country, "common_name", None)) if n)
+        names.update(n for n in (country.name, getattr(country, "common_name", None),
+                                 getattr(country, "official_name", None)) if n)
     names.update(s.name for s in pycountry.subdivisions if "," not in s.name and "(" not in s.name)
     return frozenset(fold(n) for n in names)
 

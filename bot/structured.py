@@ -31,7 +31,7 @@ def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, res
     role_chunks = _role_chunks(store, catalogue, resolution.entities) if not values else []
     cited: dict[tuple[str, str], int] = {}
     citations: list[Citation] = []
-    parts = []
+    parts, shown = [], []
     for entity in resolution.entities[:MAX_ITEMS]:
         chunks = role_chunks or store.of_source(entity.source)
         found = evidence(chunks, values or list(entity.names), strict=not values)
@@ -42,13 +42,21 @@ def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, res
         if key not in cited:
             cited[key] = len(citations) + 1
             citations.append(Citation.from_chunk(cited[key], chunk, sentence, 1.0))
-        parts.append(f"{entity.name} [{cited[key]}]")
+        name = written(entity, sentence)
+        shown.append(name)
+        parts.append(f"{name} [{cited[key]}]")
     if not parts:
         return Answer(question.text, "", False, "extractive")
     where = [key for key, _ in resolution.constraints if key != "role"]
     note = f" (The {' and '.join(where)} of each comes from its own document.)" if where else ""
-    return Answer(question.text, f"{_join(parts)}.{note}", True, "extractive", citations, short=_join(
-        [e.name for e in resolution.entities[:MAX_ITEMS]]))
+    return Answer(question.text, f"{_join(parts)}.{note}", True, "extractive", citations, short=_join(shown))
+
+
+def written(entity: Entity, sentence: str) -> str:
+    """Return the subject's name as the cited sentence writes it ("Cluster CLEAN"), else its usual name."""
+    folded = fold(sentence)
+    return max((n for n in entity.names if re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", folded)),
+               key=len, default=entity.name)
 
 
 def _role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:
