@@ -241,7 +241,7 @@ class AnswerEngine:
     def _answer(self, reading: Reading) -> Answer:
         asked, passages, candidates, subjects = reading.question, reading.passages, reading.candidates, reading.subjects
         likely = self.reader.answerability(candidates)
-        grounded = likely >= self.threshold and not disclaimed(candidates)
+        grounded = likely >= self.threshold and not disclaimed(candidates, asked)
         note = None
         # The model reads better than the sentence scorer, so it sees the passages on weaker evidence,
         # and may itself say that they do not answer.

@@ -87,10 +87,16 @@ def answerability_features(best: dict[str, float], logits: np.ndarray) -> np.nda
     return np.array([values.get(name, 1.0 if name == "bias" else 0.0) for name in ANSWERABILITY_FEATURES])
 
 
-def disclaimed(candidates: list[Candidate]) -> bool:
+def disclaimed(candidates: list[Candidate], question: Question) -> bool:
     """Say whether the sentence most relevant to the question says the documents do not know
-    ("the announcement does not say where the networking session was held"): then the answer is no."""
-    return bool(candidates) and candidates[0].disclaims
+    ("the announcement does not say where the networking session was held"): then the answer is no.
+
+    A yes/no question about a subject its own document knows nothing about ("was PureBlue in the
+    delegation?") may still be settled by another sentence that names it.
+    """
+    if not candidates or not candidates[0].disclaims:
+        return False
+    return not (question.yes_no and any(c.features["subject_name"] > 0 for c in candidates[1:4] if not c.disclaims))
 
 
 class Reader:
