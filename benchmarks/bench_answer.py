@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from benchmarks.bench_ingest import DOC_ROOT, pick_documents
+from bot.app import build_engine
 from bot.engine import AnswerEngine, Conversation
 from bot.evaluate import DEV_SET, TEST_SET, evaluate, load_cases, summarise
 from bot.settings import BotSettings
@@ -37,16 +38,20 @@ def latency(engine: AnswerEngine, rounds: int) -> dict:
     """Ask every question of the sets `rounds` times; return p50/p95/max in ms."""
     conversations = [turns for path in SETS for turns in load_cases(path)]
     engine.answer(ASK)  # warm-up: the first question builds the BM25 index and the sentence caches
-    times = []
+    times, lengths = [], []
     for _ in range(rounds):
         for turns in conversations:
             conversation = Conversation()
             for case in turns:
                 started = time.perf_counter()
-                engine.answer(case.question, conversation)
+                answer = engine.answer(case.question, conversation)
                 times.append((time.perf_counter() - started) * 1000)
+                if answer.grounded:
+                    lengths.append(len(answer.answer))
     return {"questions": len(times), "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(percentile(times, 95), 1), "max_ms": round(max(times), 1)}
+            "p95_ms": round(percentile(times, 95), 1), "max_ms": round(max(times), 1),
+            "answer_chars_p50": statistics.median(lengths), "answer_chars_max": max(lengths),
+            "answers_over_600": sum(n > 600 for n in lengths)}
 
 
 def accuracy(engine: AnswerEngine) -> dict:
@@ -82,11 +87,10 @@ def one_ask(index_dir: Path) -> dict:
 
 def build(docs: Path, index: Path) -> AnswerEngine:
     settings = BotSettings(docs_dir=docs, index_dir=index, _env_file=None, answer_mode="extractive")
-    store = open_store(settings)
-    report = sync_index(settings, store)
+    report = sync_index(settings, open_store(settings))
     if report.failed:
         sys.exit(f"indexing failed: {report.failures}")
-    return AnswerEngine(store, threshold=settings.answer_threshold)
+    return build_engine(settings)
 
 
 def main() -> None:
