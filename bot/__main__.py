@@ -13,8 +13,7 @@ from rich.console import Console
 from bot.agenda import AgendaError, load_agenda, parse_day
 from bot.engine import Conversation, QuestionRejected
 from bot.settings import BotSettings
-from ingest import IndexProblem
-from ingest.logs import configure_logging
+from ingest import IndexProblem, configure_logging
 
 log = logging.getLogger("bot")
 

@@ -1,7 +1,10 @@
 """Ingestion: owns the index. Its public API is what the bot may use; it imports nothing from `bot`."""
 
-from ingest.indexer import Failure, IndexReport, newest_versions, sync_index
+from ingest.documents import DocumentFile, DocumentListing, Failure, is_document_name, list_documents
+from ingest.indexer import IndexReport, newest_versions, sync_index
+from ingest.loaders import SUPPORTED_FORMATS, LoadedDocument, LoadError, describe_formats, load_file
 from ingest.locks import IndexBusy
+from ingest.logs import configure_logging
 from ingest.sentences import ANAPHOR, sentence_spans, split_sentences
 from ingest.settings import PROJECT_ROOT, IndexSettings
 from ingest.store import (
@@ -15,7 +18,9 @@ from ingest.store import (
 )
 
 __all__ = [
-    "PROJECT_ROOT", "Chunk", "ChunkStore", "Failure", "IndexBusy", "IndexModelMismatch", "IndexProblem",
-    "IndexReport", "IndexSettings", "IndexUnavailable", "SourceInfo", "newest_versions", "open_store",
-    "ANAPHOR", "sentence_spans", "split_sentences", "sync_index",
+    "PROJECT_ROOT", "SUPPORTED_FORMATS", "Chunk", "ChunkStore", "DocumentFile", "DocumentListing", "Failure",
+    "IndexBusy", "IndexModelMismatch", "IndexProblem", "IndexReport", "IndexSettings", "IndexUnavailable",
+    "LoadError", "LoadedDocument", "SourceInfo", "configure_logging", "describe_formats", "is_document_name",
+    "list_documents", "load_file", "newest_versions", "open_store", "ANAPHOR", "sentence_spans", "split_sentences",
+    "sync_index",
 ]

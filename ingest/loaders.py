@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
+import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -49,13 +51,39 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
+# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+LEGACY_PREFERENCE = "cp1252"  # among equally clean readings, the commonest legacy encoding of Western text
+
+
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise LoadError("the file is not UTF-8 or Windows-1252 text")
+    """Decode text by its byte-order mark, as UTF-8, or else in the encoding charset-normalizer finds."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise LoadError(f"the file starts with a {encoding.upper()} byte-order mark but is not "
+                                f"{encoding.upper()} text") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(data)
+    best = matches.best()
+    if best is None:
+        raise LoadError("its text encoding could not be recognised (is it text?); save it as UTF-8")
+    # Short Western texts read equally cleanly in several code pages (cp1250, cp857, ...): prefer cp1252.
+    chosen = next((m for m in matches if m.encoding == LEGACY_PREFERENCE and m.chaos <= best.chaos), best)
+    return str(chosen)
+
+
+def readable_name(name: str) -> str:
+    """Return a file name as text that can be shown and stored: bytes that are not UTF-8 become \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
 def _heading_segments(text: str, headings: list[tuple[int, str]], page: int | None = None) -> list[Segment]:
@@ -287,17 +315,25 @@ def load_yaml(data: bytes) -> LoadedDocument:
                           _as_text(content.get("published")), _heading_segments(text, headings))
 
 
+# The one list of document formats: the indexer, uploads and every help text read it.
 LOADERS: dict[str, Callable[[bytes], LoadedDocument]] = {
-    ".txt": load_text,
-    ".md": load_markdown,
-    ".markdown": load_markdown,
-    ".html": load_html,
-    ".htm": load_html,
     ".pdf": load_pdf,
     ".docx": load_docx,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".html": load_html,
+    ".htm": load_html,
     ".yaml": load_yaml,
     ".yml": load_yaml,
 }
+SUPPORTED_FORMATS: tuple[str, ...] = tuple(LOADERS)
+
+
+def describe_formats(last: str = "or") -> str:
+    """Name the supported formats for people: "pdf, docx, ... or yml"."""
+    names = [suffix.lstrip(".") for suffix in SUPPORTED_FORMATS]
+    return f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def sidecar_path(path: Path) -> Path:
@@ -323,14 +359,18 @@ def load_file(path: Path, data: bytes) -> LoadedDocument:
     """Load one file's bytes by its extension, apply its sidecar metadata, and check it has text."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
-        raise LoadError(f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(LOADERS))}")
+        raise LoadError(f"unsupported file type {readable_name(path.suffix) or '(none)'}; supported: "
+                        f"{describe_formats()}")
     if not data.strip():
         raise LoadError("the file is empty")
     document = loader(data)
     if not document.text.strip():
         raise LoadError("no text could be extracted (a scanned PDF or an image-only document?)")
+    if not any(document.text[s.start : s.end].strip() for s in document.segments):
+        raise LoadError("it has headings but no text under them, so there is nothing to answer from")
     meta = read_sidecar(path)
-    document.title = _as_text(meta.get("title")) or document.title or path.stem.replace("-", " ").replace("_", " ")
+    stem = readable_name(path.stem)
+    document.title = _as_text(meta.get("title")) or document.title or stem.replace("-", " ").replace("_", " ")
     document.url = _as_text(meta.get("url")) or document.url
     document.published = _as_text(meta.get("published")) or document.published
     return document

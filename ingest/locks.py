@@ -26,11 +26,14 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 300.0
 SETTLE_SECONDS = 0.3
-BUSY = "a re-index is already running; try again when it has finished"
 
 
 class IndexBusy(IndexProblem):
-    """Another writer holds the index."""
+    """Another writer holds the index; the message (the one wording of it) says to try again later."""
+
+    def __init__(self, holder: str | None = None) -> None:
+        held = f" (held by {holder})" if holder else ""
+        super().__init__(f"A re-index is already running{held}; try again when it has finished.")
 
 
 class FileLock:
@@ -45,7 +48,7 @@ class FileLock:
             fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
             self._handle.close()
-            raise IndexBusy(BUSY) from exc
+            raise IndexBusy() from exc
 
     def renew(self) -> None:
         """Nothing to renew: the lock lasts until released or the process ends."""
@@ -70,18 +73,18 @@ class ChromaLease:
     def acquire(self) -> None:
         held = self.holder()
         if held and held["owner"] != self.owner and held["expires"] > time.time():
-            raise IndexBusy(f"{BUSY} (held by {held['owner']})")
+            raise IndexBusy(held["owner"])
         self._write()
         time.sleep(SETTLE_SECONDS)  # let a writer racing us land its record, then see who kept it
         held = self.holder()
         if not held or held["owner"] != self.owner:
-            raise IndexBusy(BUSY)
+            raise IndexBusy()
 
     def renew(self) -> None:
         """Extend the lease; call it more often than every LEASE_SECONDS during a long run."""
         held = self.holder()
         if held and held["owner"] != self.owner:
-            raise IndexBusy(f"the writer lease was taken over by {held['owner']} (this run took too long)")
+            raise IndexProblem(f"the writer lease was taken over by {held['owner']} (this run took too long)")
         self._write()
 
     def release(self) -> None:

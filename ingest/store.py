@@ -7,6 +7,7 @@ sees the same record.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from ingest.settings import IndexSettings
 log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
+UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
 
 
 class IndexProblem(Exception):
@@ -110,6 +112,7 @@ class ChunkStore:
         self.dimension = dimension
         self.location = location
         self._collection = None
+        self._max_batch: int | None = None
 
     # -- opening -----------------------------------------------------------------------------
     def _call(self, what: str, fn, *args, **kwargs):
@@ -162,19 +165,17 @@ class ChunkStore:
     # -- reading -----------------------------------------------------------------------------
     def revision(self) -> int:
         """Return a number that changes whenever the indexed content changes (-1 with no index)."""
-        col = self.collection()
-        if col is None:
+        if self.collection() is None:
             return -1
-        fresh = self._call("read", self.client.get_collection, self.collection_name, embedding_function=None)
-        return int((fresh.metadata or {}).get("revision", 0))
+        return int(self._metadata().get("revision", 0))
 
     def count(self) -> int:
         """Return how many chunks are indexed."""
         col = self.collection()
         return 0 if col is None else self._call("count", col.count)
 
-    def iter_chunks(self, with_text: bool = True) -> Iterator[Chunk]:
-        """Yield every indexed chunk, page by page."""
+    def iter_chunks(self, with_text: bool = True, unfinished: bool = False) -> Iterator[Chunk]:
+        """Yield every indexed chunk, page by page; versions still being written only if `unfinished`."""
         col = self.collection()
         if col is None:
             return
@@ -183,29 +184,52 @@ class ChunkStore:
         while True:
             page = self._call("read", col.get, include=include, limit=PAGE, offset=offset)
             docs = page.get("documents") or [""] * len(page["ids"])
-            for chunk_id, text, meta in zip(page["ids"], docs, page["metadatas"]):
-                yield Chunk(chunk_id, text or "", dict(meta or {}))
+            chunks = [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], docs, page["metadatas"])]
+            yield from (chunks if unfinished else self._finished(chunks))
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
 
     def get(self, ids: list[str]) -> list[Chunk]:
-        """Return the chunks with these ids that are indexed."""
+        """Return the chunks with these ids that are indexed (and not part of a version being written)."""
         col = self.collection()
         if col is None or not ids:
             return []
         page = self._call("read", col.get, ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
-        return [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])]
+        return self._finished([Chunk(i, t or "", dict(m or {}))
+                               for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])])
 
     def query(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
-        """Return the k nearest chunks with cosine similarity."""
+        """Return the k nearest chunks with cosine similarity (versions being written left out)."""
         col = self.collection()
         if col is None:
             return []
         result = self._call("query", col.query, query_embeddings=[vector], n_results=k,
                             include=["documents", "metadatas", "distances"])
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        return [(Chunk(i, t or "", dict(m or {})), 1.0 - d) for i, t, m, d in rows]
+        found = [(Chunk(i, t or "", dict(m or {})), 1.0 - d) for i, t, m, d in rows]
+        keep = {c.id for c in self._finished([c for c, _ in found])}
+        return [(c, score) for c, score in found if c.id in keep]
+
+    def _finished(self, chunks: list[Chunk]) -> list[Chunk]:
+        # Read after the chunks: a version that was unfinished when they were read is either still
+        # marked now, or complete by now (the mark goes only after its last chunk is written).
+        if not chunks:
+            return chunks
+        marked = self.unfinished()
+        if not marked:
+            return chunks
+        return [c for c in chunks if c.metadata.get("doc_hash") not in marked.get(c.source, ())]
+
+    def unfinished(self) -> dict[str, list[str]]:
+        """Return the document versions that a writer has begun but not finished: {source: [doc_hash]}."""
+        return json.loads(self._metadata().get(UNFINISHED) or "{}")
+
+    def _metadata(self) -> dict:
+        if self.collection() is None:
+            return {}
+        fresh = self._call("read", self.client.get_collection, self.collection_name, embedding_function=None)
+        return dict(fresh.metadata or {})
 
     def sources(self) -> list[SourceInfo]:
         """Summarise the indexed documents, one entry per source."""
@@ -218,10 +242,16 @@ class ChunkStore:
         return sorted(found.values(), key=lambda s: s.source)
 
     # -- writing -----------------------------------------------------------------------------
+    def max_batch(self) -> int:
+        """Return how many chunks Chroma takes in one write."""
+        if self._max_batch is None:
+            self._max_batch = int(self._call("read", self.client.get_max_batch_size))
+        return self._max_batch
+
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         """Write chunks with their vectors, in as few calls as Chroma allows."""
         col = self.collection(create=True)
-        step = self._call("write", self.client.get_max_batch_size)
+        step = self.max_batch()
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
             self._call("write", col.upsert, ids=[c.id for c in part], documents=[c.text for c in part],
@@ -236,11 +266,29 @@ class ChunkStore:
 
     def bump_revision(self) -> None:
         """Tell readers that the content changed."""
-        col = self.collection(create=True)
-        fresh = self._call("read", self.client.get_collection, self.collection_name, embedding_function=None)
-        metadata = dict(fresh.metadata or {})
+        metadata = self._metadata()
         metadata["revision"] = int(metadata.get("revision", 0)) + 1
-        self._call("write", col.modify, metadata=metadata)
+        self._set_metadata(metadata)
+
+    def mark_unfinished(self, source: str, doc_hash: str) -> None:
+        """Hide a version from readers until `mark_finished`: it is about to be written in several parts."""
+        metadata = self._metadata()
+        marked = json.loads(metadata.get(UNFINISHED) or "{}")
+        marked[source] = sorted(set(marked.get(source, [])) | {doc_hash})
+        metadata[UNFINISHED] = json.dumps(marked)
+        self._set_metadata(metadata)
+
+    def mark_finished(self, sources: set[str]) -> None:
+        """Drop the marks of these sources: their versions are complete, or their chunks are gone."""
+        metadata = self._metadata()
+        marked = json.loads(metadata.get(UNFINISHED) or "{}")
+        if sources & set(marked):
+            metadata[UNFINISHED] = json.dumps({s: h for s, h in marked.items() if s not in sources})
+            self._set_metadata(metadata)
+
+    def _set_metadata(self, metadata: dict) -> None:
+        # Chroma replaces the whole mapping: callers pass it back complete (model, revision, marks).
+        self._call("write", self.collection(create=True).modify, metadata=metadata)
 
 
 def open_store(settings: IndexSettings) -> ChunkStore:

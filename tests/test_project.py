@@ -26,12 +26,25 @@ def test_readme_documents_every_setting():
     assert not missing, f"README.md does not document {missing}"
 
 
-def test_ingest_never_imports_bot():
-    for path in (REPO / "ingest").rglob("*.py"):
+def imported_modules(package: str) -> list[tuple[str, str]]:
+    """Return (file, module) for every import in a package's source."""
+    found = []
+    for path in (REPO / package).rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            assert not any(n == "bot" or n.startswith("bot.") for n in names), f"{path} imports {names}"
+            found += [(str(path.relative_to(REPO)), name) for name in names]
+    return found
+
+
+def test_ingest_never_imports_bot():
+    wrong = [(f, m) for f, m in imported_modules("ingest") if m == "bot" or m.startswith("bot.")]
+    assert not wrong, wrong
+
+
+def test_bot_uses_only_the_public_api_of_ingest():
+    wrong = [(f, m) for f, m in imported_modules("bot") if m.startswith("ingest.")]
+    assert not wrong, f"bot may import only `from ingest import ...`: {wrong}"
 
 
 def test_compose_orders_chroma_ingest_and_bot_with_health_checks():

@@ -40,7 +40,7 @@ def user_message(exc: BaseException) -> str | None:
     if isinstance(exc, IndexEmpty):
         return "Nothing is indexed yet: ask an admin to run /reindex."
     if isinstance(exc, IndexBusy):
-        return "A re-index is already running; I'll have fresh documents when it finishes."
+        return str(exc)
     if isinstance(exc, IndexModelMismatch):
         return "The index was built with another embedding model: an admin needs to run /reindex full."
     if isinstance(exc, IndexProblem):  # logged once per outage by the Assistant

@@ -142,3 +142,64 @@ def test_reader_never_sees_a_document_twice_during_reindex(settings):
     stop.set()
     thread.join()
     assert not seen_mixed
+
+
+def test_a_symlink_loop_is_reported_and_the_rest_indexed(settings):
+    write(settings, "good.txt", "The delegation visited imec in Leuven.")
+    (settings.docs_dir / "sub").mkdir()
+    os.symlink("loop.txt", settings.docs_dir / "sub" / "loop.txt")
+    os.symlink("b.md", settings.docs_dir / "a.md")
+    os.symlink("a.md", settings.docs_dir / "b.md")
+    report = sync_index(settings, fake_store(settings))
+    reasons = {f.path: f.reason for f in report.failures}
+    assert report.added == 1 and report.total_documents == 1
+    assert reasons == {"sub/loop.txt": "it is a symbolic link loop", "a.md": "it is a symbolic link loop",
+                       "b.md": "it is a symbolic link loop"}
+
+
+def test_a_dangling_link_is_reported_as_dangling(settings):
+    write(settings, "good.txt", "The delegation visited imec in Leuven.")
+    os.symlink("/nowhere/removed.txt", settings.docs_dir / "gone.txt")
+    report = sync_index(settings, fake_store(settings))
+    assert report.added == 1 and len(report.failures) == 1
+    assert report.failures[0].reason == "it is a dangling link: its target /nowhere/removed.txt does not exist"
+
+
+def test_a_file_name_that_is_not_utf8_is_indexed_under_a_readable_name(settings, caplog):
+    write(settings, "good.txt", "The delegation visited imec in Leuven.")
+    latin1 = os.path.join(os.fsencode(settings.docs_dir), b"caf\xe9.txt")
+    with open(latin1, "wb") as handle:
+        handle.write(b"The caf\xe9 on the Grand-Place served the delegation.")
+    store = fake_store(settings)
+    report = sync_index(settings, store)
+    assert (report.added, report.failed, report.total_documents) == (2, 0, 2)
+    assert [c.text for c in store.iter_chunks() if c.source == "caf\\xe9.txt"] == \
+        ["The café on the Grand-Place served the delegation."]
+    assert "not valid UTF-8" in caplog.text
+    os.unlink(latin1)
+    assert sync_index(settings, store).removed == 1
+
+
+def test_a_document_of_headings_only_is_reported_failed_not_added(settings):
+    write(settings, "good.txt", "The delegation visited imec in Leuven.")
+    write(settings, "outline.md", "# Programme\n\n## Day one\n\n## Day two\n")
+    store = fake_store(settings)
+    first, second = sync_index(settings, store), sync_index(settings, store)
+    for report in (first, second):  # reported on every run, never "added"
+        assert [f.path for f in report.failures] == ["outline.md"]
+        assert "no text under them" in report.failures[0].reason
+        assert report.total_documents == 1 == len({c.source for c in store.iter_chunks()})
+    assert (first.added, second.added, second.unchanged) == (1, 0, 1)
+
+
+def test_a_utf16_text_file_is_indexed_as_its_text(settings):
+    text = "Le délégation a visité Liège et København."
+    (settings.docs_dir / "windows-unicode.txt").write_bytes(text.encode("utf-16"))  # with a BOM, as Notepad saves
+    (settings.docs_dir / "no-bom.txt").write_bytes(("The délégation of clusters went to Liège and København. " * 3)
+                                                   .encode("utf-16-le"))
+    (settings.docs_dir / "noise.txt").write_bytes(bytes(range(256)) * 16)
+    store = fake_store(settings)
+    report = sync_index(settings, store)
+    texts = {c.source: c.text for c in store.iter_chunks()}
+    assert texts["windows-unicode.txt"] == text and texts["no-bom.txt"].startswith("The délégation of clusters")
+    assert [(f.path, "encoding could not be recognised" in f.reason) for f in report.failures] == [("noise.txt", True)]

@@ -10,7 +10,7 @@ from discord.ext import commands, tasks
 
 from bot.discord_bot.client import MissionBot, admin_only, error_reply
 from bot.discord_bot.render import split_text
-from ingest import IndexReport
+from ingest import IndexReport, describe_formats
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class Docs(app_commands.Group, name="docs", description="Manage the documents I 
         return True
 
     @app_commands.command(name="add")
-    @app_commands.describe(file="A pdf, md, txt, html or docx document")
+    @app_commands.describe(file=f"A {describe_formats()} document")
     async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """Add (or replace) a document and index it."""
         limit = self.bot.settings.max_upload_mb
@@ -104,9 +104,6 @@ class Admin(commands.Cog):
     @app_commands.check(admin_only)
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
         """Bring the index in step with the documents folder (admins)."""
-        if self.bot.assistant.reindexing:
-            await interaction.response.send_message("A re-index is already running.", ephemeral=True)
-            return
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
             report = await self.bot.assistant.reindex(full)
