@@ -68,37 +68,75 @@ def test_human_summary_lists_failures(tmp_path: Path):
 
 def index_ids(index_dir: Path, docs: Path) -> list[str]:
     store = open_store(IndexSettings(docs_dir=docs, index_dir=index_dir, _env_file=None))
-    return sorted(c.id for c in store.iter_chunks(with_text=False))
+    return sorted(c.id for c in store.iter_chunks(with_text=False, unfinished=True))
+
+
+WINDOW_CHUNK_SIZE = "100"  # one short paragraph per chunk: several write windows in seconds, not minutes
+
+
+def make_window_corpus(folder: Path, documents: int = 18, paragraphs: int = 120, revision: int = 0) -> None:
+    """Write documents that split into more chunks than two write windows hold (1,024 each); each
+    revision changes every document, so a run over the next one rewrites them all."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for d in range(documents):
+        body = "\n\n".join(f"Report {d} note {p}: cluster visit {p} met partner {d * 1000 + p}."
+                            for p in range(paragraphs))
+        (folder / f"report-{d:02d}.md").write_text(f"# Report {d}\n\nRevision {revision}.\n\n{body}\n")
+
+
+def expected_ids(docs: Path) -> list[str]:
+    """Return the chunk ids a clean run gives (they derive from source, offset and text only)."""
+    from ingest.indexer import chunk_id
+    from ingest.loaders import load_file
+    from ingest.splitting import make_splitter, split_document
+
+    splitter = make_splitter(int(WINDOW_CHUNK_SIZE), 0)
+    return sorted(chunk_id(p.name, piece.start, piece.text) for p in docs.iterdir()
+                  for piece in split_document(load_file(p, p.read_bytes()), splitter))
+
+
+def ingest_until_killed(docs: Path, index_dir: Path, windows: int, rng: random.Random) -> int:
+    """Start `python -m ingest`, kill -9 it soon after it logs `windows` written windows; return how many
+    windows it had written when killed, or -1 if it had finished by then (the kill landed on nothing)."""
+    proc = subprocess.Popen([sys.executable, "-m", "ingest", "-v", "--docs", str(docs), "--index-dir", str(index_dir)],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "MISSIONBOT_AGENDA_FILE": "/nonexistent",
+                                 "MISSIONBOT_CHUNK_SIZE": WINDOW_CHUNK_SIZE})
+    written = 0
+    for line in proc.stderr:
+        written += "wrote window" in line
+        if written >= windows:
+            time.sleep(rng.uniform(0, 1.0))
+            break
+    running = proc.poll() is None
+    proc.kill()
+    proc.wait()
+    return written if running else -1
 
 
 @pytest.mark.slow
-def test_kill_9_mid_run_converges_to_the_clean_index(tmp_path: Path):
-    docs = tmp_path / "docs"
-    make_corpus(docs, 12)
-    killed = tmp_path / "killed"
+def test_kill_9_during_writes_converges_to_the_clean_index(tmp_path: Path, capsys):
+    docs, killed = tmp_path / "docs", tmp_path / "killed"
+    make_window_corpus(docs)
     rng = random.Random(7)
-    for round_, after_docs in enumerate([1, 5, 9]):
-        if round_ == 1:  # change a document between kills, so a half-replaced version must be repaired too
-            (docs / "report-03.md").write_text((docs / "report-03.md").read_text() + "\nAn added line.\n")
-        proc = subprocess.Popen([sys.executable, "-m", "ingest", "-v", "--docs", str(docs), "--index-dir",
-                                 str(killed)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                                env={**os.environ, "MISSIONBOT_AGENDA_FILE": "/nonexistent"})
-        seen = 0
-        for line in proc.stderr:
-            seen += "indexed report-" in line
-            if seen >= after_docs:
-                time.sleep(rng.uniform(0, 0.15))
-                break
-        proc.kill()
-        proc.wait()
-    clean = tmp_path / "clean"
-    assert run_ingest("--docs", str(docs), "--index-dir", str(clean), "--json").returncode == 0
-    expected = index_ids(clean, docs)
-    result = run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json")
+    landed = []
+    for round_, windows in enumerate([1, 2, 1]):
+        if round_:  # every document changes between kills: half-replaced versions must be repaired too
+            make_window_corpus(docs, revision=round_)
+        landed.append(ingest_until_killed(docs, killed, windows, rng))
+    with capsys.disabled():
+        print(f"\nkill -9 during ingestion: {sum(n >= 1 for n in landed)} of {len(landed)} kills landed after at "
+              f"least one written window (windows written before each kill: {landed})")
+    assert all(n >= 1 for n in landed)
+    result = run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json",
+                        env={"MISSIONBOT_CHUNK_SIZE": WINDOW_CHUNK_SIZE})
     assert result.returncode == 0, result.stderr
-    got = index_ids(killed, docs)
-    assert got == expected and len(set(got)) == len(got)
-    assert run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json").stdout.count('"chunks_written": 0')
+    got, expected = index_ids(killed, docs), expected_ids(docs)
+    assert got == expected and len(expected) > 2 * 1024 and len(set(got)) == len(got)
+    assert json.loads(result.stdout)["chunks_written"] < len(expected)  # the killed runs' windows were kept
+    again = run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json",
+                       env={"MISSIONBOT_CHUNK_SIZE": WINDOW_CHUNK_SIZE})
+    assert json.loads(again.stdout)["chunks_written"] == 0
 
 
 def test_json_log_format_writes_one_json_object_per_line(tmp_path: Path):
