@@ -13,7 +13,7 @@ from rich.console import Console
 from bot.agenda import AgendaError, load_agenda, parse_day
 from bot.engine import Conversation, QuestionRejected
 from bot.settings import BotSettings
-from ingest import IndexProblem, configure_logging
+from ingest import IndexProblem, SettingsError, configure_logging, load_settings
 
 log = logging.getLogger("bot")
 
@@ -173,7 +173,11 @@ def print_agenda(settings: BotSettings, query: str, console: Console) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = BotSettings()
+    try:
+        settings = load_settings(BotSettings)
+    except SettingsError as exc:
+        sys.stderr.write(exc.report())
+        return 2
     configure_logging(settings.log_format, logging.INFO if args.verbose or settings.discord_token else logging.WARNING)
     try:
         if args.command == "ask":

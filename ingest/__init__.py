@@ -6,7 +6,7 @@ from ingest.loaders import SUPPORTED_FORMATS, LoadedDocument, LoadError, describ
 from ingest.locks import IndexBusy
 from ingest.logs import configure_logging
 from ingest.sentences import ANAPHOR, sentence_spans, split_sentences
-from ingest.settings import PROJECT_ROOT, IndexSettings
+from ingest.settings import PROJECT_ROOT, IndexSettings, SettingsError, env_name, load_settings
 from ingest.store import (
     Chunk,
     ChunkStore,
@@ -20,7 +20,7 @@ from ingest.store import (
 __all__ = [
     "PROJECT_ROOT", "SUPPORTED_FORMATS", "Chunk", "ChunkStore", "DocumentFile", "DocumentListing", "Failure",
     "IndexBusy", "IndexModelMismatch", "IndexProblem", "IndexReport", "IndexSettings", "IndexUnavailable",
-    "LoadError", "LoadedDocument", "SourceInfo", "configure_logging", "describe_formats", "is_document_name",
-    "list_documents", "load_file", "newest_versions", "open_store", "ANAPHOR", "sentence_spans", "split_sentences",
-    "sync_index",
+    "LoadError", "LoadedDocument", "SettingsError", "SourceInfo", "ANAPHOR", "configure_logging",
+    "describe_formats", "env_name", "is_document_name", "list_documents", "load_file", "load_settings",
+    "newest_versions", "open_store", "sentence_spans", "split_sentences", "sync_index",
 ]

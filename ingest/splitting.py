@@ -31,7 +31,7 @@ def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterText
     """Return the one splitter that ingestion uses."""
     return RecursiveCharacterTextSplitter(
         chunk_size=chunk_size,
-        chunk_overlap=min(chunk_overlap, chunk_size // 2),
+        chunk_overlap=chunk_overlap,  # at most half the chunk size: the settings refuse more
         separators=SEPARATORS,
         is_separator_regex=True,
         keep_separator="end",
