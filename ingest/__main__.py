@@ -22,6 +22,7 @@ from ingest import (
     open_store,
     sync_index,
 )
+from ingest.store import open_for_rebuild
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,7 +60,7 @@ def render_report(report: IndexReport, console: Console) -> None:
 def run(settings: IndexSettings, full: bool, as_json: bool) -> int:
     """Index once and report; return the process exit code."""
     console = Console(stderr=True)
-    store = open_store(settings)
+    store = open_for_rebuild(settings) if full else open_store(settings)
     show_bar = console.is_terminal and not as_json
     with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True, disable=not show_bar) as bar:

@@ -7,6 +7,7 @@ sees the same record.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -33,6 +34,22 @@ class IndexUnavailable(IndexProblem):
 
 class IndexModelMismatch(IndexProblem):
     """The index was built with another embedding model than the one configured."""
+
+
+class IndexDamaged(IndexUnavailable):
+    """The embedded index's files are damaged; `python -m ingest --full` rebuilds it from the documents."""
+
+
+# What SQLite says (through Chroma) about a file that is not, or no longer, a whole database.
+_DAMAGE = ("file is not a database", "database disk image is malformed", "(code: 11)", "(code: 26)")
+
+
+def _unavailable(location: str, summary: str, exc: BaseException) -> IndexUnavailable:
+    """Return the error to raise for a failed Chroma call: damage gets its own class and what to do."""
+    if any(sign in str(exc) for sign in _DAMAGE):
+        return IndexDamaged(f"the index at {location} is damaged ({exc}); rebuild it from the documents with "
+                            f"`python -m ingest --full`, which keeps the damaged files beside the new index")
+    return IndexUnavailable(summary)
 
 
 @dataclass(frozen=True)
@@ -90,7 +107,8 @@ def make_client(settings: IndexSettings):
         settings.index_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
     except Exception as exc:
-        raise IndexUnavailable(f"cannot open the index at {describe_location(settings)}: {exc}") from exc
+        where = describe_location(settings)
+        raise _unavailable(where, f"cannot open the index at {where}: {exc}", exc) from exc
 
 
 def describe_location(settings: IndexSettings) -> str:
@@ -121,8 +139,8 @@ class ChunkStore:
         except IndexProblem:
             raise
         except Exception as exc:
-            raise IndexUnavailable(f"the knowledge base at {self.location} is unavailable ({what}: "
-                                   f"{type(exc).__name__})") from exc
+            raise _unavailable(self.location, f"the knowledge base at {self.location} is unavailable ({what}: "
+                                              f"{type(exc).__name__})", exc) from exc
 
     def collection(self, create: bool = False):
         """Return the collection, checking it was built with this store's embedding model."""
@@ -296,3 +314,26 @@ def open_store(settings: IndexSettings) -> ChunkStore:
     embeddings, name, dim = make_embeddings(settings)
     return ChunkStore(make_client(settings), settings.collection, embeddings, name, dim,
                       describe_location(settings))
+
+
+def open_for_rebuild(settings: IndexSettings) -> ChunkStore:
+    """Open the index for a full rebuild; a damaged embedded index is first moved aside, and kept."""
+    try:
+        store = open_store(settings)
+        store.collection()  # reads the database: damage shows here if not on opening
+        return store
+    except IndexDamaged:
+        if settings.chroma_host:
+            raise
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from ingest.locks import writer_lock
+
+    with writer_lock(settings):
+        SharedSystemClient.clear_system_cache()  # Chroma keeps one open database per path: drop the damaged one
+        files = settings.index_dir / "chroma"
+        kept = files.with_name(f"chroma.damaged-{dt.datetime.now():%Y%m%d-%H%M%S}")
+        files.rename(kept)
+    log.warning("the index at %s is damaged: moved it to %s (kept) and rebuilding it from the documents",
+                settings.index_dir, kept)
+    return open_store(settings)

@@ -148,3 +148,28 @@ def test_json_log_format_writes_one_json_object_per_line(tmp_path: Path):
     assert result.returncode == 0 and records
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     assert any(r["message"].startswith("indexed report-") for r in records)
+
+
+@pytest.mark.parametrize("damage", ["header", "middle"])
+def test_a_damaged_index_says_what_to_do_and_full_rebuilds_it_keeping_the_damaged_files(tmp_path: Path, damage):
+    docs, index = tmp_path / "docs", tmp_path / "idx"
+    make_corpus(docs, 1)
+    assert run_ingest("--docs", str(docs), "--index-dir", str(index)).returncode == 0
+    database = index / "chroma" / "chroma.sqlite3"
+    with database.open("r+b") as handle:  # a torn write or a bad disk: the start, or pages in the middle
+        size = database.stat().st_size
+        handle.seek(0 if damage == "header" else size // 2)
+        handle.write(b"\xff" * (size // 4))
+    damaged = database.read_bytes()
+    for command in (["ingest", "--docs", str(docs), "--index-dir", str(index)], ["bot", "ask", "Who led it?"]):
+        result = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "MISSIONBOT_INDEX_DIR": str(index)})
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert "is damaged" in result.stderr and "rebuild it from the documents with `python -m ingest --full`" \
+            in result.stderr
+    rebuilt = run_ingest("--docs", str(docs), "--index-dir", str(index), "--full", "--json")
+    assert rebuilt.returncode == 0 and json.loads(rebuilt.stdout)["added"] == 1
+    kept = [p for p in index.iterdir() if p.name.startswith("chroma.damaged-")]
+    assert len(kept) == 1 and (kept[0] / "chroma.sqlite3").read_bytes() == damaged
+    assert f"moved it to {kept[0]}" in rebuilt.stderr
+    assert json.loads(run_ingest("--docs", str(docs), "--index-dir", str(index), "--json").stdout)["unchanged"] == 1
