@@ -270,7 +270,9 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
     report = IndexReport()
     if not settings.docs_dir.is_dir():
         raise IndexProblem(f"the documents folder {settings.docs_dir} does not exist")
-    with writer_lock(settings, store.client) as lock:
+    if settings.chroma_host:  # a server may restart under a long run: wait for it rather than fail
+        store = store.retrying(settings.chroma_retry_seconds)
+    with writer_lock(settings, store) as lock:
         if full:
             store.drop()
         store.collection(create=True)

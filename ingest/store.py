@@ -7,6 +7,7 @@ sees the same record.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import logging
@@ -16,6 +17,7 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from ingest.retry import persist, transient
 from ingest.settings import IndexSettings
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,14 @@ class IndexDamaged(IndexUnavailable):
 
 # What SQLite says (through Chroma) about a file that is not, or no longer, a whole database.
 _DAMAGE = ("file is not a database", "database disk image is malformed", "(code: 11)", "(code: 26)")
+
+
+def gave_up(location: str, seconds: float, exc: BaseException) -> IndexUnavailable:
+    """Return the error of a writer that waited for the server in vain: what happened and what to do."""
+    return IndexUnavailable(
+        f"the {location} stopped answering ({type(exc).__name__}) and was not back within {seconds:g} s "
+        f"(MISSIONBOT_CHROMA_RETRY_SECONDS). What was written is kept and readers still see whole documents; "
+        f"run `python -m ingest` again when the server is back to complete the index")
 
 
 def _unavailable(location: str, summary: str, exc: BaseException) -> IndexUnavailable:
@@ -131,14 +141,24 @@ class ChunkStore:
         self.location = location
         self._collection = None
         self._max_batch: int | None = None
+        self.retry_seconds = 0.0
+
+    def retrying(self, seconds: float) -> ChunkStore:
+        """Return this store for a writer: its calls wait up to `seconds` for a server that stopped answering."""
+        writer = copy.copy(self)
+        writer.retry_seconds = seconds
+        return writer
 
     # -- opening -----------------------------------------------------------------------------
-    def _call(self, what: str, fn, *args, **kwargs):
+    def call(self, what: str, fn, *args, **kwargs):
+        """Run one Chroma call with the store's error handling (a writer's store also waits out a restart)."""
         try:
-            return fn(*args, **kwargs)
+            return persist(self.retry_seconds, self.location, fn, *args, **kwargs)
         except IndexProblem:
             raise
         except Exception as exc:
+            if self.retry_seconds and transient(exc):
+                raise gave_up(self.location, self.retry_seconds, exc) from exc
             raise _unavailable(self.location, f"the knowledge base at {self.location} is unavailable ({what}: "
                                               f"{type(exc).__name__})", exc) from exc
 
@@ -147,11 +167,11 @@ class ChunkStore:
         if self._collection is None:
             if create:
                 metadata = {"embedding_model": self.model_name, "embedding_dim": self.dimension or 0, "revision": 0}
-                col = self._call("open", self.client.get_or_create_collection, self.collection_name,
+                col = self.call("open", self.client.get_or_create_collection, self.collection_name,
                                  metadata=metadata, configuration={"hnsw": {"space": "cosine"}},
                                  embedding_function=None)
             else:
-                col = self._call("open", self._get_existing)
+                col = self.call("open", self._get_existing)
                 if col is None:
                     return None
             self._check_model(col.metadata or {})
@@ -176,8 +196,8 @@ class ChunkStore:
 
     def drop(self) -> None:
         """Delete the whole collection (for a full rebuild)."""
-        if self._call("open", self._get_existing) is not None:
-            self._call("drop", self.client.delete_collection, self.collection_name)
+        if self.call("open", self._get_existing) is not None:
+            self.call("drop", self.client.delete_collection, self.collection_name)
         self._collection = None
 
     # -- reading -----------------------------------------------------------------------------
@@ -190,7 +210,7 @@ class ChunkStore:
     def count(self) -> int:
         """Return how many chunks are indexed."""
         col = self.collection()
-        return 0 if col is None else self._call("count", col.count)
+        return 0 if col is None else self.call("count", col.count)
 
     def iter_chunks(self, with_text: bool = True, unfinished: bool = False) -> Iterator[Chunk]:
         """Yield every indexed chunk, page by page; versions still being written only if `unfinished`."""
@@ -200,9 +220,9 @@ class ChunkStore:
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         offset = 0
         while True:
-            page = self._call("read", col.get, include=include, limit=PAGE, offset=offset)
+            page = self.call("read", col.get, include=include, limit=PAGE, offset=offset)
             docs = page.get("documents") or [""] * len(page["ids"])
-            chunks = [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], docs, page["metadatas"])]
+            chunks = [Chunk(i, t or "", dict(m)) for i, t, m in zip(page["ids"], docs, page["metadatas"]) if m]
             yield from (chunks if unfinished else self._finished(chunks))
             if len(page["ids"]) < PAGE:
                 return
@@ -213,19 +233,20 @@ class ChunkStore:
         col = self.collection()
         if col is None or not ids:
             return []
-        page = self._call("read", col.get, ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
-        return self._finished([Chunk(i, t or "", dict(m or {}))
-                               for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])])
+        page = self.call("read", col.get, ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        return self._finished([Chunk(i, t or "", dict(m))
+                               for i, t, m in zip(page["ids"], page["documents"], page["metadatas"]) if m])
 
     def query(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
         """Return the k nearest chunks with cosine similarity (versions being written left out)."""
         col = self.collection()
         if col is None:
             return []
-        result = self._call("query", col.query, query_embeddings=[vector], n_results=k,
+        result = self.call("query", col.query, query_embeddings=[vector], n_results=k,
                             include=["documents", "metadatas", "distances"])
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        found = [(Chunk(i, t or "", dict(m or {})), 1.0 - d) for i, t, m, d in rows]
+        # A row without metadata is a chunk deleted while the query ran: not a passage.
+        found = [(Chunk(i, t or "", dict(m)), 1.0 - d) for i, t, m, d in rows if m]
         keep = {c.id for c in self._finished([c for c, _ in found])}
         return [(c, score) for c, score in found if c.id in keep]
 
@@ -246,7 +267,7 @@ class ChunkStore:
     def _metadata(self) -> dict:
         if self.collection() is None:
             return {}
-        fresh = self._call("read", self.client.get_collection, self.collection_name, embedding_function=None)
+        fresh = self.call("read", self.client.get_collection, self.collection_name, embedding_function=None)
         return dict(fresh.metadata or {})
 
     def sources(self) -> list[SourceInfo]:
@@ -263,7 +284,7 @@ class ChunkStore:
     def max_batch(self) -> int:
         """Return how many chunks Chroma takes in one write."""
         if self._max_batch is None:
-            self._max_batch = int(self._call("read", self.client.get_max_batch_size))
+            self._max_batch = int(self.call("read", self.client.get_max_batch_size))
         return self._max_batch
 
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
@@ -272,7 +293,7 @@ class ChunkStore:
         step = self.max_batch()
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
-            self._call("write", col.upsert, ids=[c.id for c in part], documents=[c.text for c in part],
+            self.call("write", col.upsert, ids=[c.id for c in part], documents=[c.text for c in part],
                        metadatas=[c.metadata for c in part], embeddings=vectors[i : i + step])
 
     def delete(self, ids: list[str]) -> None:
@@ -280,7 +301,7 @@ class ChunkStore:
         if ids:
             col = self.collection(create=True)
             for i in range(0, len(ids), PAGE):
-                self._call("delete", col.delete, ids=ids[i : i + PAGE])
+                self.call("delete", col.delete, ids=ids[i : i + PAGE])
 
     def bump_revision(self) -> None:
         """Tell readers that the content changed."""
@@ -306,7 +327,7 @@ class ChunkStore:
 
     def _set_metadata(self, metadata: dict) -> None:
         # Chroma replaces the whole mapping: callers pass it back complete (model, revision, marks).
-        self._call("write", self.collection(create=True).modify, metadata=metadata)
+        self.call("write", self.collection(create=True).modify, metadata=metadata)
 
 
 def open_store(settings: IndexSettings) -> ChunkStore:
