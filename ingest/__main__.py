@@ -22,7 +22,7 @@ from ingest import (
     open_store,
     sync_index,
 )
-from ingest.store import open_for_rebuild
+from ingest.opening import open_for_rebuild
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

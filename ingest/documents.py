@@ -11,7 +11,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.loaders import SIDECAR_SUFFIX, SUPPORTED_FORMATS, readable_name, sidecar_path
+from ingest.encoding import readable_name
+from ingest.loaders import SIDECAR_SUFFIX, SUPPORTED_FORMATS, sidecar_path
 
 log = logging.getLogger(__name__)
 

@@ -19,42 +19,23 @@ import logging
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ingest.documents import DocumentFile, Failure, list_documents
+from ingest.errors import IndexProblem
 from ingest.loaders import LoadError, load_file, sidecar_path
 from ingest.locks import writer_lock
 from ingest.settings import IndexSettings
 from ingest.splitting import Piece, make_splitter, split_document
-from ingest.store import Chunk, ChunkStore, IndexProblem
+from ingest.store import Chunk, ChunkStore
+from ingest.writing import IndexReport, Prepared, Windows, Writer
 
 log = logging.getLogger(__name__)
 
 EMBED_WINDOW = 1024  # chunks embedded and written together: fewer, better-packed batches; bounded memory
 PIPELINE_VERSION = "7"  # bump when loading or splitting changes, so every document is re-indexed
 LOOKAHEAD = 8  # files loaded ahead of the embedding window
-
-
-@dataclass
-class IndexReport:
-    """What a run did; the JSON summary of `python -m ingest --json`."""
-
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    failed: int = 0
-    failures: list[Failure] = field(default_factory=list)
-    chunks_written: int = 0
-    total_documents: int = 0
-    total_chunks: int = 0
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict:
-        """Return the report as plain data."""
-        return asdict(self)
 
 
 ProgressFn = Callable[[int, int, str], None]
@@ -104,28 +85,7 @@ def _is_current(versions: dict[str, list], doc_hash: str) -> bool:
     return len(versions) == 1 and bool(rows) and all(count == len(rows) for _, count in rows)
 
 
-@dataclass
-class _Prepared:
-    """A changed document, split, with the chunks still to embed and write (those not already there)."""
-
-    item: DocumentFile
-    versions: dict[str, list]
-    doc_hash: str
-    todo: list[Chunk]
-    keep: set[str]  # ids of all the new version's chunks
-
-
-@dataclass
-class _Part:
-    """Some of one document's chunks, in one window; the last part of a document finishes it."""
-
-    prepared: _Prepared
-    chunks: list[Chunk]
-    first: bool
-    last: bool
-
-
-def _prepared_ahead(settings, files: list[DocumentFile], state, splitter) -> Iterator[_Prepared | Exception | None]:
+def _prepared_ahead(settings, files: list[DocumentFile], state, splitter) -> Iterator[Prepared | Exception | None]:
     """Yield each file prepared (or its load error), loading up to LOOKAHEAD files ahead in a thread.
 
     Loading and splitting (parsers, Python) then overlap with embedding and writing, which spend
@@ -156,7 +116,7 @@ def _prepared_ahead(settings, files: list[DocumentFile], state, splitter) -> Ite
                 future.cancel()
 
 
-def _prepare(settings, item: DocumentFile, versions, splitter) -> _Prepared | None:
+def _prepare(settings, item: DocumentFile, versions, splitter) -> Prepared | None:
     """Load and split a document, or return None if its indexed version is current."""
     size = item.path.stat().st_size
     if size > settings.max_file_mb * 2**20:
@@ -173,94 +133,7 @@ def _prepare(settings, item: DocumentFile, versions, splitter) -> _Prepared | No
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
     chunks = _make_chunks(item.source, item.path, doc_hash, pieces, document, now)
     there = {cid for cid, _ in versions.get(doc_hash, [])}  # written by a run that was stopped part-way
-    return _Prepared(item, versions, doc_hash, [c for c in chunks if c.id not in there], {c.id for c in chunks})
-
-
-class _Windows:
-    """Cut the stream of chunks to write into windows of at most `size` chunks."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.parts: list[_Part] = []
-        self.filled = 0
-
-    def add(self, prepared: _Prepared) -> Iterator[tuple[list[_Part], int]]:
-        """Take a document's chunks; yield each window that fills up, with how many of them are queued."""
-        offset, todo = 0, prepared.todo
-        while True:
-            take = min(self.size - self.filled, len(todo) - offset)
-            last = offset + take == len(todo)
-            self.parts.append(_Part(prepared, todo[offset : offset + take], offset == 0, last))
-            self.filled += take
-            offset += take
-            if self.filled >= self.size:
-                yield self.flush(), offset
-            if last:
-                return
-
-    def flush(self) -> list[_Part]:
-        """Return the window being filled and start a new one."""
-        parts, self.parts, self.filled = self.parts, [], 0
-        return parts
-
-
-class _Writer:
-    """Embed windows in the calling thread and write them to Chroma in a writer thread, in order."""
-
-    def __init__(self, store: ChunkStore, report: IndexReport, unfinished: dict[str, list[str]]) -> None:
-        self.store, self.report, self.unfinished = store, report, unfinished
-        self.finished: set[str] = set()
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-write")
-        self._last: Future | None = None
-        self.windows = 0
-
-    def write(self, parts: list[_Part]) -> None:
-        """Embed a window, then hand its writes to the writer thread (overlapping the next embedding)."""
-        if not parts:
-            return
-        vectors = self.store.embeddings.embed_documents([c.text for p in parts for c in p.chunks])
-        self.wait()  # windows are written in order, and a failed write stops the run
-        self._last = self._thread.submit(self._store_window, parts, vectors)
-
-    def wait(self) -> None:
-        """Wait for the window being written; raise its error."""
-        if self._last is not None:
-            self._last.result()
-
-    def close(self) -> None:
-        """Stop the writer thread, waiting for nothing more (an error already stopped the run)."""
-        self._thread.shutdown(wait=True, cancel_futures=True)
-
-    def _store_window(self, parts: list[_Part], vectors) -> None:
-        """Write each document part; a document's last part removes its old chunks. Bump the revision."""
-        offset = 0
-        for part in parts:
-            prepared = part.prepared
-            source = prepared.item.source
-            if part.first and not part.last:
-                self.store.mark_unfinished(source, prepared.doc_hash)
-                self.unfinished.setdefault(source, []).append(prepared.doc_hash)
-            self.store.upsert(part.chunks, vectors[offset : offset + len(part.chunks)])
-            offset += len(part.chunks)
-            self.report.chunks_written += len(part.chunks)
-            if part.last:
-                self._finish(prepared)
-        self.windows += 1
-        log.info("wrote window %d: %d chunks", self.windows, offset)
-        self.store.bump_revision()  # once per window: readers rebuild their lexical index after these documents
-
-    def _finish(self, prepared: _Prepared) -> None:
-        source = prepared.item.source
-        if source in self.unfinished:  # shown to readers before the old version goes, so one is always there
-            self.store.mark_finished({source})
-            del self.unfinished[source]
-        self.store.delete([cid for rows in prepared.versions.values() for cid, _ in rows if cid not in prepared.keep])
-        self.finished.add(source)
-        log.info("indexed %s: %d chunks", source, len(prepared.keep))
-        if prepared.versions:
-            self.report.updated += 1
-        else:
-            self.report.added += 1
+    return Prepared(item, versions, doc_hash, [c for c in chunks if c.id not in there], {c.id for c in chunks})
 
 
 def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
@@ -279,7 +152,7 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
         state, unfinished = _indexed_state(store), store.unfinished()
         listing = list_documents(settings.docs_dir, settings.agenda_file)
         report.failures.extend(listing.problems)
-        writer = _Writer(store, report, unfinished)
+        writer = Writer(store, report, unfinished)
         try:
             _write_documents(settings, store, listing.files, state, writer, lock, progress)
         finally:
@@ -296,10 +169,10 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
     return report
 
 
-def _write_documents(settings, store: ChunkStore, files: list[DocumentFile], state, writer: _Writer, lock,
+def _write_documents(settings, store: ChunkStore, files: list[DocumentFile], state, writer: Writer, lock,
                      progress: ProgressFn | None) -> None:
     """Prepare each file, and embed and write the changed ones window by window."""
-    windows = _Windows(min(EMBED_WINDOW, store.max_batch()))
+    windows = Windows(min(EMBED_WINDOW, store.max_batch()))
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
     outcomes = _prepared_ahead(settings, files, state, splitter)
     for done, (item, outcome) in enumerate(zip(files, outcomes), start=1):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import io
-import os
 import re
 import zipfile
 from collections.abc import Callable
@@ -13,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from ingest.encoding import UndecodableText, decode_text, readable_name
 
 SIDECAR_SUFFIX = ".meta.yaml"
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024  # a docx is a zip: refuse archives that would inflate past this
@@ -51,39 +51,11 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
-# Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.
-_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
-LEGACY_PREFERENCE = "cp1252"  # among equally clean readings, the commonest legacy encoding of Western text
-
-
 def _decode(data: bytes) -> str:
-    """Decode text by its byte-order mark, as UTF-8, or else in the encoding charset-normalizer finds."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError as exc:
-                raise LoadError(f"the file starts with a {encoding.upper()} byte-order mark but is not "
-                                f"{encoding.upper()} text") from exc
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
-        raise LoadError("its text encoding could not be recognised (is it text?); save it as UTF-8")
-    # Short Western texts read equally cleanly in several code pages (cp1250, cp857, ...): prefer cp1252.
-    chosen = next((m for m in matches if m.encoding == LEGACY_PREFERENCE and m.chaos <= best.chaos), best)
-    return str(chosen)
-
-
-def readable_name(name: str) -> str:
-    """Return a file name as text that can be shown and stored: bytes that are not UTF-8 become \\xNN."""
-    return os.fsencode(name).decode("utf-8", "backslashreplace")
+        return decode_text(data)
+    except UndecodableText as exc:
+        raise LoadError(str(exc)) from exc
 
 
 def _heading_segments(text: str, headings: list[tuple[int, str]], page: int | None = None) -> list[Segment]:

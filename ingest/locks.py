@@ -20,8 +20,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ingest.errors import IndexProblem
 from ingest.settings import IndexSettings
-from ingest.store import ChunkStore, IndexProblem
+from ingest.store import ChunkStore
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,6 @@ sees the same record.
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import logging
 from collections.abc import Iterator
@@ -17,49 +16,13 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from ingest.errors import IndexModelMismatch, IndexProblem, gave_up, unavailable
 from ingest.retry import persist, transient
-from ingest.settings import IndexSettings
 
 log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
 UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
-
-
-class IndexProblem(Exception):
-    """Base class of errors about the index that a person can act on."""
-
-
-class IndexUnavailable(IndexProblem):
-    """The index (embedded files or the Chroma server) cannot be reached or read."""
-
-
-class IndexModelMismatch(IndexProblem):
-    """The index was built with another embedding model than the one configured."""
-
-
-class IndexDamaged(IndexUnavailable):
-    """The embedded index's files are damaged; `python -m ingest --full` rebuilds it from the documents."""
-
-
-# What SQLite says (through Chroma) about a file that is not, or no longer, a whole database.
-_DAMAGE = ("file is not a database", "database disk image is malformed", "(code: 11)", "(code: 26)")
-
-
-def gave_up(location: str, seconds: float, exc: BaseException) -> IndexUnavailable:
-    """Return the error of a writer that waited for the server in vain: what happened and what to do."""
-    return IndexUnavailable(
-        f"the {location} stopped answering ({type(exc).__name__}) and was not back within {seconds:g} s "
-        f"(MISSIONBOT_CHROMA_RETRY_SECONDS). What was written is kept and readers still see whole documents; "
-        f"run `python -m ingest` again when the server is back to complete the index")
-
-
-def _unavailable(location: str, summary: str, exc: BaseException) -> IndexUnavailable:
-    """Return the error to raise for a failed Chroma call: damage gets its own class and what to do."""
-    if any(sign in str(exc) for sign in _DAMAGE):
-        return IndexDamaged(f"the index at {location} is damaged ({exc}); rebuild it from the documents with "
-                            f"`python -m ingest --full`, which keeps the damaged files beside the new index")
-    return IndexUnavailable(summary)
 
 
 @dataclass(frozen=True)
@@ -84,48 +47,6 @@ class SourceInfo:
     url: str | None
     chunks: int
     indexed_at: str
-
-
-def make_embeddings(settings: IndexSettings) -> tuple[Embeddings, str, int | None]:
-    """Return the configured embedding model with its name and dimension (None until first use)."""
-    if settings.embedding_provider == "openai":
-        from langchain_openai import OpenAIEmbeddings
-
-        model = OpenAIEmbeddings(
-            model=settings.embedding_model,
-            base_url=settings.embedding_base_url,
-            api_key=settings.embedding_api_key,
-            check_embedding_ctx_length=False,  # tiktoken would download its tables
-            timeout=30,
-            max_retries=2,
-        )
-        return model, f"openai:{settings.embedding_model}", None
-    from ingest.embeddings import LOCAL_MODEL_DIM, LOCAL_MODEL_NAME, local_embeddings
-
-    return local_embeddings(settings.embedding_threads), LOCAL_MODEL_NAME, LOCAL_MODEL_DIM
-
-
-def make_client(settings: IndexSettings):
-    """Return a Chroma client: a server's when MISSIONBOT_CHROMA_HOST is set, else embedded files."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if settings.chroma_host:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-        settings.index_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
-    except Exception as exc:
-        where = describe_location(settings)
-        raise _unavailable(where, f"cannot open the index at {where}: {exc}", exc) from exc
-
-
-def describe_location(settings: IndexSettings) -> str:
-    """Say where the index lives, for messages."""
-    if settings.chroma_host:
-        return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
-    return str(settings.index_dir)
 
 
 class ChunkStore:
@@ -159,7 +80,7 @@ class ChunkStore:
         except Exception as exc:
             if self.retry_seconds and transient(exc):
                 raise gave_up(self.location, self.retry_seconds, exc) from exc
-            raise _unavailable(self.location, f"the knowledge base at {self.location} is unavailable ({what}: "
+            raise unavailable(self.location, f"the knowledge base at {self.location} is unavailable ({what}: "
                                               f"{type(exc).__name__})", exc) from exc
 
     def collection(self, create: bool = False):
@@ -328,33 +249,3 @@ class ChunkStore:
     def _set_metadata(self, metadata: dict) -> None:
         # Chroma replaces the whole mapping: callers pass it back complete (model, revision, marks).
         self.call("write", self.collection(create=True).modify, metadata=metadata)
-
-
-def open_store(settings: IndexSettings) -> ChunkStore:
-    """Open the configured index with the configured embedding model (nothing is created yet)."""
-    embeddings, name, dim = make_embeddings(settings)
-    return ChunkStore(make_client(settings), settings.collection, embeddings, name, dim,
-                      describe_location(settings))
-
-
-def open_for_rebuild(settings: IndexSettings) -> ChunkStore:
-    """Open the index for a full rebuild; a damaged embedded index is first moved aside, and kept."""
-    try:
-        store = open_store(settings)
-        store.collection()  # reads the database: damage shows here if not on opening
-        return store
-    except IndexDamaged:
-        if settings.chroma_host:
-            raise
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    from ingest.locks import writer_lock
-
-    with writer_lock(settings):
-        SharedSystemClient.clear_system_cache()  # Chroma keeps one open database per path: drop the damaged one
-        files = settings.index_dir / "chroma"
-        kept = files.with_name(f"chroma.damaged-{dt.datetime.now():%Y%m%d-%H%M%S}")
-        files.rename(kept)
-    log.warning("the index at %s is damaged: moved it to %s (kept) and rebuilding it from the documents",
-                settings.index_dir, kept)
-    return open_store(settings)

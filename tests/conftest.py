@@ -17,7 +17,7 @@ import pytest
 from langchain_core.embeddings import Embeddings
 
 from ingest import ChunkStore, IndexSettings
-from ingest.store import describe_location, make_client
+from ingest.opening import describe_location, make_client
 
 REPO = Path(__file__).resolve().parents[1]
 ANNOUNCEMENT = REPO / "data" / "documents" / "us-cluster-mission-to-the-eu-2018.txt"
