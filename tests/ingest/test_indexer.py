@@ -203,8 +203,11 @@ def test_a_document_larger_than_a_window_is_written_in_parts_and_readers_see_old
         reader.sample_now()
     store.upsert = upsert
     write(settings, "doc.txt", new)
+    shown = []
     with Reader(store) as reader:
-        report = sync_index(settings, store)
+        report = sync_index(settings, store, progress=lambda done, total, label: shown.append(label))
+    total = len({c.id for c in store.iter_chunks()})
+    assert shown[:2] == [f"doc.txt (16 of {total} chunks)", f"doc.txt (32 of {total} chunks)"]  # the progress bar
     during = [s for s in reader.samples if s["during_write"]]
     assert len(parts) >= 4 and len(during) == len(parts) and report.updated == 1
     assert all(s["texts"] <= old_texts for s in during[:-1])  # a new version in parts stays hidden
