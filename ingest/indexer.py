@@ -94,6 +94,8 @@ def _prepared_ahead(settings, files: list[DocumentFile], state, splitter) -> Ite
     def job(item: DocumentFile):
         try:
             return _prepare(settings, item, state.get(item.source, {}), splitter)
+        except FileNotFoundError:
+            return LoadError("it disappeared while the run was reading the folder")
         except (LoadError, OSError) as exc:
             return exc
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import ingest.indexer
 from ingest import IndexModelMismatch, IndexSettings, newest_versions, sync_index
 from tests.conftest import ANNOUNCEMENT, FakeEmbeddings, fake_store
 
@@ -307,3 +308,25 @@ def test_a_utf16_text_file_is_indexed_as_its_text(settings):
     texts = {c.source: c.text for c in store.iter_chunks()}
     assert texts["windows-unicode.txt"] == text and texts["no-bom.txt"].startswith("The délégation of clusters")
     assert [(f.path, "encoding could not be recognised" in f.reason) for f in report.failures] == [("noise.txt", True)]
+
+
+def test_files_that_vanish_or_change_after_the_folder_was_listed_are_reported_or_read_as_they_are(
+        settings, monkeypatch):
+    write(settings, "gone.txt", "A note that is deleted during the run.")
+    write(settings, "edited.txt", "The first text.")
+    store = fake_store(settings)
+    listed = ingest.indexer.list_documents
+
+    def list_then_edit(*args):
+        found = listed(*args)
+        (settings.docs_dir / "gone.txt").unlink()
+        write(settings, "edited.txt", "The text saved while the run was going.")
+        return found
+    monkeypatch.setattr("ingest.indexer.list_documents", list_then_edit)
+    report = sync_index(settings, store)
+    monkeypatch.undo()
+    assert [(f.path, f.reason) for f in report.failures] == [
+        ("gone.txt", "it disappeared while the run was reading the folder")]
+    assert texts_of(store, "edited.txt") == ["The text saved while the run was going."]
+    again = sync_index(settings, store)
+    assert (again.unchanged, again.failed, again.total_documents) == (1, 0, 1)
