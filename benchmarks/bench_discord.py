@@ -1,7 +1,7 @@
 """The Discord bot under load, in the end-to-end harness: acknowledgement and answer times, memory.
 
 Run: `.venv/bin/python -m benchmarks.bench_discord [--questions 200] [--in-flight 20] [--users 50]`.
-The real bot runs against the local Discord stand-in (tests/fakes/discord_server.py) in this process;
+The real bot runs against the local Discord stand-in (bot/testing/discord_server.py) in this process;
 questions are /ask interactions from `--users` members, `--in-flight` at a time. With `--process`, the
 bot runs as `python -m bot` in its own process (as `make run` starts it), so its memory is its own.
 Prints one JSON object.
@@ -23,9 +23,9 @@ import psutil
 
 from benchmarks.bench_answer import percentile
 from bot.evaluate import load_cases
+from bot.testing.discord_server import member
+from bot.testing.harness import bot_process, running_bot
 from ingest import PROJECT_ROOT
-from tests.discord.harness import bot_process, running_bot
-from tests.fakes.discord_server import FakeDiscord, member
 
 
 def questions(n: int) -> list[str]:
@@ -49,28 +49,13 @@ async def in_process(args: argparse.Namespace, process: psutil.Process) -> dict:
             return await drive(harness, args, process)
 
 
-class Driver:
-    """Just enough of the test harness to send /ask to a bot in another process."""
-
-    def __init__(self, server: FakeDiscord) -> None:
-        self.server = server
-
-    async def command(self, name: str, options: list[dict], who: dict) -> str:
-        payload = self.server.interaction_payload(2, {"id": "1", "name": name, "type": 1, "options": options}, who)
-        await self.server.dispatch("INTERACTION_CREATE", payload)
-        return payload["token"]
-
-    async def reply_to(self, token: str, path_end: str = "", timeout: float = 30.0):
-        return await self.server.wait_for(lambda c: token in c.path and c.path.endswith(path_end), timeout)
-
-
 async def separate_process(args: argparse.Namespace) -> dict:
     """Run `python -m bot` in its own process against the stand-in and measure that process."""
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"
         shutil.copytree(PROJECT_ROOT / "data" / "documents", docs)
         async with bot_process(Path(tmp), docs, MISSIONBOT_COOLDOWN_QUESTIONS="1000") as bot:
-            return await drive(Driver(bot.server), args, psutil.Process(bot.process.pid))
+            return await drive(bot, args, psutil.Process(bot.process.pid))
 
 
 async def drive(harness, args: argparse.Namespace, process: psutil.Process) -> dict:

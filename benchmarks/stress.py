@@ -23,9 +23,9 @@ from pathlib import Path
 
 from benchmarks.bench_answer import percentile
 from benchmarks.bench_discord import questions
-from tests.discord.harness import running_bot
-from tests.fakes.discord_server import member
-from tests.ingest.test_cli import (
+from bot.testing.discord_server import member
+from bot.testing.harness import running_bot
+from bot.testing.ingest_runs import (
     WINDOW_CHUNK_SIZE,
     expected_ids,
     index_ids,

@@ -65,9 +65,16 @@ def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:
     return cut.rstrip(",;:") + "…"
 
 
-_MENTION = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
+# Discord's mention syntax: @everyone, @here, and user (<@id>, <@!id>), role (<@&id>) and channel (<#id>) mentions.
+MENTION = re.compile(r"@(?:everyone|here)|<(?:@[!&]?|#)(\d+)>")
 
 
 def defuse_mentions(text: str) -> str:
     """Break @everyone, @here and user, role or channel mentions so that no renderer can ping."""
-    return _MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<", "<\u200b"), text)
+    return MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<", "<\u200b"), text)
+
+
+def without_mentions_of(user_id: int, text: str) -> str:
+    """Remove the mentions of one user (the bot addressed by name) from a message."""
+    return MENTION.sub(lambda m: "" if m.group(1) == str(user_id) and "&" not in m.group(0) else m.group(0),
+                       text).strip()

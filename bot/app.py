@@ -23,6 +23,11 @@ def build_engine(settings: BotSettings) -> AnswerEngine:
                         max_question_chars=settings.max_question_chars)
 
 
+def close_engine(engine: AnswerEngine) -> None:
+    """Release what the engine reads from: the index's files, or its server connection."""
+    engine.store.close()
+
+
 def index_if_needed(engine: AnswerEngine, settings: BotSettings) -> IndexReport | None:
     """Index the bundled documents when the index is empty; return the report, or None if nothing was needed."""
     if engine.store.count() > 0:

@@ -11,9 +11,13 @@ import yaml
 from bot.answer import Answer
 from bot.engine import AnswerEngine, Conversation
 from bot.text import fold
-from ingest import ChunkStore
+from ingest import PROJECT_ROOT, ChunkStore
 
 DEFAULT_SOURCES = ["us-cluster-mission-to-the-eu-2018.txt", "agenda.yaml"]
+SETS_DIR = PROJECT_ROOT / "benchmarks" / "eval"
+DEV_SET = SETS_DIR / "dev.yaml"  # tuned on
+TEST_SET = SETS_DIR / "test.yaml"  # never tuned on: run when a change is finished
+KINDS = ("who", "what", "when", "where", "how_many", "which_list", "yes_no", "two_step", "follow_up", "unanswerable")
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Case:
     expect: list = field(default_factory=list)
     refuse: bool = False
     sources: list[str] = field(default_factory=lambda: list(DEFAULT_SOURCES))
+    kind: str = "what"
 
 
 @dataclass
@@ -46,9 +51,12 @@ def load_cases(path: Path) -> list[list[Case]]:
     conversations = []
     for item in raw:
         turns = item.get("turns") or [item]
+        kind = item.get("kind") or ("unanswerable" if item.get("refuse") else "what")
+        if kind not in KINDS:
+            raise ValueError(f"{path.name}: question {item['id']} has kind {kind!r}; kinds are {', '.join(KINDS)}")
         conversations.append([
             Case(f"{item['id']}#{n}" if len(turns) > 1 else item["id"], t["question"], t.get("expect", []),
-                 bool(t.get("refuse", False)), t.get("sources", item.get("sources", list(DEFAULT_SOURCES))))
+                 bool(t.get("refuse", False)), t.get("sources", item.get("sources", list(DEFAULT_SOURCES))), kind)
             for n, t in enumerate(turns, start=1)
         ])
     return conversations
@@ -115,3 +123,13 @@ def summarise(results: list[Result]) -> dict[str, float]:
     return {"questions": len(results), "hit_at_k": share(answerable, "hit"),
             "answer_accuracy": share(answerable, "correct"), "refusal_accuracy": share(unanswerable, "refusal_ok"),
             "citation_validity": share(results, "citations_ok")}
+
+
+def by_kind(results: list[Result]) -> dict[str, dict[str, float]]:
+    """Return, per kind of question, how many were asked and the share judged right."""
+    table = {}
+    for kind in KINDS:
+        rows = [r for r in results if r.case.kind == kind]
+        if rows:
+            table[kind] = {"questions": len(rows), "right": round(sum(r.correct for r in rows) / len(rows), 4)}
+    return table

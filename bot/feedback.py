@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import secrets
 import sqlite3
 import threading
@@ -13,6 +14,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.answer import Answer
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_S = 2.0  # a vote or a record waits this long for a locked database, then gives up
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,12 +45,16 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
         self._lock = threading.Lock()
-        with self._lock, self._db:
-            self._db.executescript(SCHEMA)
-            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
-            self._salt = self._db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
+        try:
+            with self._lock, self._db:
+                self._db.executescript(SCHEMA)
+                self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
+                self._salt = self._db.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
+        except BaseException:
+            self._db.close()
+            raise
 
     def record(self, answer: Answer) -> str:
         """Keep an answer that can be voted on; return its id."""
@@ -88,3 +97,26 @@ class FeedbackStore:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def open_feedback(path: Path) -> FeedbackStore | None:
+    """Open the feedback database; one that is not a database is moved aside and started anew, and one
+    that cannot be opened at all turns feedback off (None). Either way one log line says what happened."""
+    try:
+        return FeedbackStore(path)
+    except sqlite3.OperationalError as exc:  # cannot open, or locked: nothing to move aside
+        log.error("feedback is off: the feedback database %s cannot be opened (%s); answers are sent without "
+                  "vote buttons", path, exc)
+        return None
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+        aside = path.with_name(f"{path.name}.corrupt-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}")
+        try:
+            path.rename(aside)
+            store = FeedbackStore(path)
+        except (OSError, sqlite3.Error) as again:
+            log.error("feedback is off: the feedback database %s is unreadable (%s) and could not be replaced "
+                      "(%s); answers are sent without vote buttons", path, exc, again)
+            return None
+        log.error("the feedback database %s was unreadable (%s): moved it to %s and started a new one",
+                  path, exc, aside.name)
+        return store

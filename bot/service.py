@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from bot.answer import Answer
-from bot.engine import AnswerEngine, Conversation
+from bot.engine import AnswerEngine, Conversation, clean_question
+from bot.inflight import InFlight
 from bot.metrics import Metrics
 from bot.settings import BotSettings
 from ingest import (
@@ -29,6 +30,7 @@ from ingest import (
     is_document_name,
     list_documents,
     load_file,
+    summary,
     sync_index,
 )
 
@@ -77,16 +79,22 @@ class Assistant:
         self.metrics = metrics or Metrics()
         self.index_down = False
         self._conversations: OrderedDict[str, Conversation] = OrderedDict()
-        self._reindex = asyncio.Lock()
+        self._reindex_job: asyncio.Task[IndexReport] | None = None
+        self.work = InFlight()  # what a shutdown waits for
         self.last_reindex: dt.datetime | None = None
         self.last_report: IndexReport | None = None
 
+    def check_question(self, question: str) -> None:
+        """Raise QuestionRejected now if a question cannot be asked as it is (before a face acknowledges it)."""
+        clean_question(question, self.settings.max_question_chars)
+
     async def ask(self, question: str, conversation_key: str | None = None) -> Answer:
         """Answer a question; with a key (a thread), earlier turns of that conversation are used."""
+        self.work.admit()
         conversation = self._conversation(conversation_key) if conversation_key else None
         with self.metrics.latency.time():
             try:
-                answer = await asyncio.to_thread(self.engine.answer, question, conversation)
+                answer = await self.work.finish(asyncio.to_thread(self.engine.answer, question, conversation))
             except IndexUnavailable as exc:
                 self._index_state(exc)
                 self.metrics.errors.labels("index_unavailable").inc()
@@ -115,30 +123,59 @@ class Assistant:
             self._conversations.popitem(last=False)
         return conversation
 
+    async def index_reachable(self, timeout: float) -> bool:
+        """Say whether the index answers within `timeout` seconds (for health checks)."""
+        try:
+            await asyncio.wait_for(asyncio.to_thread(self.engine.store.count), timeout)
+        except Exception:  # noqa: BLE001 - any failure means: not reachable
+            return False
+        return True
+
+    @property
+    def closing(self) -> bool:
+        """Say whether the bot is stopping (and takes no new work)."""
+        return self.work.closing
+
+    async def drain(self, grace: float) -> int:
+        """Stop taking work; finish what is in flight within `grace` seconds, or say it could not be."""
+        return await self.work.drain(grace)
+
     @property
     def reindexing(self) -> bool:
-        return self._reindex.locked()
+        return self._reindex_job is not None and not self._reindex_job.done()
+
+    def start_reindex(self, full: bool = False) -> asyncio.Task[IndexReport]:
+        """Start bringing the index in step with the documents folder; raise IndexBusy now if a run is going."""
+        self.work.admit()
+        if self.reindexing:
+            raise IndexBusy()
+        self._reindex_job = asyncio.create_task(self._reindex(full))
+        return self._reindex_job
+
+    async def finish(self, job: asyncio.Task[IndexReport]) -> IndexReport:
+        """Wait for a started re-index, unless the bot stops first (ShuttingDown; the run goes on)."""
+        return await self.work.finish(asyncio.shield(job))
 
     async def reindex(self, full: bool = False) -> IndexReport:
         """Bring the index in step with the documents folder; one run at a time (IndexBusy otherwise)."""
-        if self._reindex.locked():
-            raise IndexBusy()
-        async with self._reindex:
-            self.metrics.reindex_runs.inc()
-            try:
-                report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
-            except Exception:
-                self.metrics.reindex_failures.inc()
-                raise
-            if report.failed:
-                self.metrics.reindex_failures.inc()
+        return await self.finish(self.start_reindex(full))
+
+    async def _reindex(self, full: bool) -> IndexReport:
+        self.metrics.reindex_runs.inc()
+        try:
+            report = await asyncio.to_thread(sync_index, self.settings, self.engine.store, full)
+        except Exception:
+            self.metrics.reindex_failures.inc()
+            raise
+        if report.failed:
+            self.metrics.reindex_failures.inc()
         self.last_reindex, self.last_report = dt.datetime.now(dt.UTC), report
-        log.info("re-index: %d added, %d updated, %d unchanged, %d removed, %d failed", report.added,
-                 report.updated, report.unchanged, report.removed, report.failed)
+        log.info("re-index: %s", summary(report))
         return report
 
     async def add_document(self, filename: str, data: bytes) -> tuple[str, IndexReport]:
         """Check an uploaded document, store it under a safe name in the documents folder and index it."""
+        self.work.admit()
         name = safe_filename(filename)
         limit = self.settings.max_upload_mb
         if len(data) > limit * 2**20:
@@ -154,15 +191,22 @@ class Assistant:
 
     async def remove_document(self, source: str) -> IndexReport:
         """Delete a document (and its metadata sidecar) from the documents folder and from the index."""
+        self.work.admit()
+        await asyncio.to_thread(self._delete_document, source)
+        return await self.reindex()
+
+    def _delete_document(self, source: str) -> None:
         found = list_documents(self.settings.docs_dir).find(source)
         if found is None:
             raise UploadRejected(f"there is no document {source!r} in the documents folder")
         found.path.unlink()
         found.sidecar.unlink(missing_ok=True)  # a later file of that name must not inherit it
-        return await self.reindex()
 
-    def documents(self) -> list[str]:
+    async def documents(self) -> list[str]:
         """Return the documents folder's files that can be indexed, relative to it."""
+        return await asyncio.to_thread(self._document_names)
+
+    def _document_names(self) -> list[str]:
         return [f.source for f in list_documents(self.settings.docs_dir).files if f.supported]
 
     async def sources(self) -> list[SourceInfo]:

@@ -52,6 +52,7 @@ class BotSettings(IndexSettings):
     discord_gateway_url: str | None = None  # another gateway
     health_host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can scrape it
     health_port: int = Field(8080, ge=0, le=65535)  # /healthz and /metrics; 0 = off
+    shutdown_seconds: float = Field(20.0, ge=0, le=600)  # on SIGTERM, time to finish the answers in flight
     shards: int | None = Field(None, ge=1)  # run as AutoShardedBot with this many shards
     guild_ids: IdList = []  # sync slash commands to these guilds at start-up (instant), else globally
 

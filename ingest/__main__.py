@@ -18,8 +18,11 @@ from ingest import (
     IndexSettings,
     SettingsError,
     configure_logging,
+    failure_line,
+    holdings,
     load_settings,
     open_store,
+    outcome_counts,
     sync_index,
 )
 from ingest.opening import open_for_rebuild
@@ -47,14 +50,14 @@ def settings_from_args(args: argparse.Namespace) -> IndexSettings:
 def render_report(report: IndexReport, console: Console) -> None:
     """Print a run's summary as a table, with each failure and its reason."""
     table = Table(title="Index run", show_header=False)
-    for label in ("added", "updated", "unchanged", "removed", "failed"):
-        table.add_row(f"documents {label}", str(getattr(report, label)))
+    for outcome, count in outcome_counts(report):
+        table.add_row(f"documents {outcome}", str(count))
     table.add_row("chunks written", str(report.chunks_written))
-    table.add_row("index now holds", f"{report.total_documents} documents, {report.total_chunks} chunks")
+    table.add_row("index now holds", holdings(report))
     table.add_row("seconds", f"{report.seconds:.2f}")
     console.print(table)
     for failure in report.failures:
-        console.print(f"[red]failed[/red] {failure.path}: {failure.reason}", highlight=False)
+        console.print(failure_line(failure), style="red", highlight=False, markup=False)
 
 
 def run(settings: IndexSettings, full: bool, as_json: bool) -> int:

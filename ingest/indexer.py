@@ -13,6 +13,7 @@ they retrieve (see `newest_versions`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from ingest.documents import DocumentFile, Failure, list_documents
 from ingest.errors import IndexProblem
-from ingest.loaders import LoadError, load_file, sidecar_path
+from ingest.loaders import FACT_FIELDS, LoadError, load_file, sidecar_path
 from ingest.locks import writer_lock
 from ingest.settings import IndexSettings
 from ingest.splitting import Piece, make_splitter, split_document
@@ -64,9 +65,11 @@ def _make_chunks(source: str, path: Path, doc_hash: str, pieces: list[Piece], do
             "doc_hash": doc_hash, "content_hash": hashlib.sha256(piece.text.encode()).hexdigest()[:16],
             "indexed_at": now,
         }
-        optional = {"url": document.url, "published": document.published, "page": piece.page,
-                    "section": piece.heading}
-        meta.update({k: v for k, v in optional.items() if v is not None})
+        # Absent keys are written as None: Chroma merges an upsert's metadata into the stored chunk's
+        # (same content, same id), so a field removed from a document would otherwise outlive it.
+        meta.update({"url": document.url, "published": document.published, "page": piece.page,
+                     "section": piece.heading})
+        meta.update({key: document.facts.get(key) for key in FACT_FIELDS})
         chunks.append(Chunk(chunk_id(source, piece.start, piece.text), piece.text, meta))
     return chunks
 
@@ -169,6 +172,16 @@ def sync_index(settings: IndexSettings, store: ChunkStore, full: bool = False,
         report.total_documents = len((readable | writer.finished) - removed)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def clean_chunk_ids(settings: IndexSettings) -> list[str]:
+    """Return the sorted ids of the chunks a clean run over the documents folder writes (to check convergence)."""
+    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+    ids: list[str] = []
+    for item in list_documents(settings.docs_dir, settings.agenda_file).files:
+        with contextlib.suppress(LoadError):  # a file a run cannot index leaves no chunks
+            ids.extend(_prepare(settings, item, {}, splitter).keep)
+    return sorted(ids)
 
 
 def _write_documents(settings, store: ChunkStore, files: list[DocumentFile], state, writer: Writer, lock,

@@ -15,6 +15,9 @@ import yaml
 from ingest.encoding import UndecodableText, decode_text, readable_name
 
 SIDECAR_SUFFIX = ".meta.yaml"
+# What a document's front matter or sidecar may say about its subject, beyond title, url and published.
+# They travel with every chunk, so that questions can join documents ("which of the visited are Belgian?").
+FACT_FIELDS = ("aliases", "kind", "country", "region", "city", "role")
 MAX_DOCX_UNPACKED = 100 * 1024 * 1024  # a docx is a zip: refuse archives that would inflate past this
 
 
@@ -41,6 +44,7 @@ class LoadedDocument:
     url: str | None = None
     published: str | None = None
     segments: list[Segment] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)  # FACT_FIELDS it states; a list is joined with "; "
 
 
 def _as_text(value: object) -> str | None:
@@ -73,6 +77,17 @@ def _heading_segments(text: str, headings: list[tuple[int, str]], page: int | No
 
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def _facts(meta: dict) -> dict[str, str]:
+    facts = {}
+    for key in FACT_FIELDS:
+        value = meta.get(key)
+        values = value if isinstance(value, list) else [value]
+        text = "; ".join(t for t in (_as_text(v) for v in values) if t)
+        if text:
+            facts[key] = text
+    return facts
 
 
 def _front_matter(text: str) -> tuple[dict, str]:
@@ -122,7 +137,8 @@ def load_markdown(data: bytes) -> LoadedDocument:
     bounds += [(m.end(), matches[i + 1].start() if i + 1 < len(matches) else len(body), m.group(2).strip())
                for i, m in enumerate(matches)]
     segments = [Segment(start, end, None, heading) for start, end, heading in bounds if body[start:end].strip()]
-    return LoadedDocument(body, title or "", _as_text(meta.get("url")), _as_text(meta.get("published")), segments)
+    return LoadedDocument(body, title or "", _as_text(meta.get("url")), _as_text(meta.get("published")), segments,
+                          _facts(meta))
 
 
 def load_text(data: bytes) -> LoadedDocument:
@@ -345,4 +361,5 @@ def load_file(path: Path, data: bytes) -> LoadedDocument:
     document.title = _as_text(meta.get("title")) or document.title or stem.replace("-", " ").replace("_", " ")
     document.url = _as_text(meta.get("url")) or document.url
     document.published = _as_text(meta.get("published")) or document.published
+    document.facts = {**document.facts, **_facts(meta)}
     return document

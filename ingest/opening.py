@@ -27,7 +27,10 @@ def make_embeddings(settings: IndexSettings) -> tuple[Embeddings, str, int | Non
             timeout=30,
             max_retries=2,
         )
-        return model, f"openai:{settings.embedding_model}", None
+        from ingest.endpoint import EndpointEmbeddings
+
+        location = settings.embedding_base_url or "of the OpenAI API"
+        return EndpointEmbeddings(model, location), f"openai:{settings.embedding_model}", None
     from ingest.embeddings import LOCAL_MODEL_DIM, LOCAL_MODEL_NAME, local_embeddings
 
     return local_embeddings(settings.embedding_threads), LOCAL_MODEL_NAME, LOCAL_MODEL_DIM

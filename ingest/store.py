@@ -11,12 +11,13 @@ import copy
 import json
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import IndexModelMismatch, IndexProblem, gave_up, unavailable
+from ingest.loaders import FACT_FIELDS
 from ingest.retry import persist, transient
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class SourceInfo:
     url: str | None
     chunks: int
     indexed_at: str
+    published: str | None = None
+    facts: dict[str, str] = field(default_factory=dict)  # what the document states about its subject (FACT_FIELDS)
 
 
 class ChunkStore:
@@ -114,6 +117,11 @@ class ChunkStore:
                 f"{self.model_name!r} is configured; run a full re-index (`python -m ingest --full` "
                 f"or /reindex full) to rebuild it with the configured model"
             )
+
+    def close(self) -> None:
+        """Release the client: the embedded store's files, or the server connection."""
+        self._collection = None
+        self.client.close()
 
     def drop(self) -> None:
         """Delete the whole collection (for a full rebuild)."""
@@ -198,7 +206,8 @@ class ChunkStore:
             m = chunk.metadata
             info = found.get(chunk.source)
             found[chunk.source] = SourceInfo(chunk.source, m.get("title", ""), m.get("url") or None,
-                                             (info.chunks if info else 0) + 1, m.get("indexed_at", ""))
+                                             (info.chunks if info else 0) + 1, m.get("indexed_at", ""),
+                                             m.get("published"), {k: m[k] for k in FACT_FIELDS if m.get(k)})
         return sorted(found.values(), key=lambda s: s.source)
 
     # -- writing -----------------------------------------------------------------------------

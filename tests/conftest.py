@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
+from bot.testing import free_port
+from bot.testing.vectors import bag_of_words
 from ingest import ChunkStore, IndexSettings
 from ingest.opening import describe_location, make_client
 
@@ -33,11 +32,7 @@ class FakeEmbeddings(Embeddings):
         self.texts_embedded = 0
 
     def _vector(self, text: str) -> list[float]:
-        v = np.zeros(self.dimension)
-        for word in text.lower().split():
-            v[int(hashlib.md5(word.strip(".,;:!?").encode()).hexdigest(), 16) % self.dimension] += 1
-        norm = np.linalg.norm(v)
-        return (v / norm if norm else v + 1 / np.sqrt(self.dimension)).tolist()
+        return bag_of_words(text, self.dimension)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         self.calls += 1
@@ -60,12 +55,6 @@ def fake_store(settings: IndexSettings, embeddings: Embeddings | None = None, na
     embeddings = embeddings or FakeEmbeddings()
     return ChunkStore(make_client(settings), settings.collection, embeddings, name, 64,
                       describe_location(settings))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def launch_chroma(path: Path, port: int) -> subprocess.Popen:
@@ -111,7 +100,7 @@ def bundled_index(tmp_path_factory):
 @pytest.fixture(scope="session")
 def openai_session():
     """A local OpenAI-compatible server for the whole session."""
-    from tests.fakes.openai_server import FakeOpenAI
+    from bot.testing.openai_server import FakeOpenAI
 
     server = FakeOpenAI(free_port()).start()
     yield server

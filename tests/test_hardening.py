@@ -19,9 +19,9 @@ from bot.discord_bot.render import answer_parts
 from bot.engine import QuestionRejected
 from bot.service import Assistant, UploadRejected
 from bot.settings import BotSettings
+from bot.testing.openai_server import Reply
 from ingest import IndexProblem, sync_index
 from tests.conftest import REPO
-from tests.fakes.openai_server import Reply
 
 SECRET = "sk-hardening-SECRET-9876543210"
 

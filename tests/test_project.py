@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 from importlib.metadata import version
 
 import yaml
@@ -26,25 +27,46 @@ def test_readme_documents_every_setting():
     assert not missing, f"README.md does not document {missing}"
 
 
-def imported_modules(package: str) -> list[tuple[str, str]]:
-    """Return (file, module) for every import in a package's source."""
-    found = []
-    for path in (REPO / package).rglob("*.py"):
+def imported_modules(folder):
+    """Yield (file, module) for every import in the Python files under a folder."""
+    for path in folder.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            found += [(str(path.relative_to(REPO)), name) for name in names]
-    return found
+            if isinstance(node, ast.Import):
+                yield from ((path, alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                yield path, node.module or ""
 
 
 def test_ingest_never_imports_bot():
-    wrong = [(f, m) for f, m in imported_modules("ingest") if m == "bot" or m.startswith("bot.")]
+    wrong = [(f, m) for f, m in imported_modules(REPO / "ingest") if m == "bot" or m.startswith("bot.")]
     assert not wrong, wrong
 
 
 def test_bot_uses_only_the_public_api_of_ingest():
-    wrong = [(f, m) for f, m in imported_modules("bot") if m.startswith("ingest.")]
+    wrong = [(f, m) for f, m in imported_modules(REPO / "bot") if m.startswith("ingest.")]
     assert not wrong, f"bot may import only `from ingest import ...`: {wrong}"
+
+
+def test_benchmarks_and_the_bot_use_the_test_support_package_never_tests():
+    for folder in (REPO / "benchmarks", REPO / "bot"):
+        for path, module in imported_modules(folder):
+            assert module.split(".")[0] != "tests", f"{path} imports {module}"
+            inside = (REPO / "bot" / "testing") in path.parents
+            assert inside or folder.name == "benchmarks" or not module.startswith("bot.testing"), \
+                f"{path} imports the test support {module}"
+
+
+def test_every_runtime_dependency_is_imported_by_the_code():
+    from importlib.metadata import packages_distributions
+
+    def name(requirement: str) -> str:
+        return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9_.-]+", requirement).group()).lower()
+
+    distributions = packages_distributions()
+    used = {name(d) for folder in ("bot", "ingest") for _, module in imported_modules(REPO / folder)
+            for d in distributions.get(module.split(".")[0], [])}
+    declared = {name(d) for d in tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]}
+    assert declared <= used, f"pyproject.toml declares dependencies nothing imports: {sorted(declared - used)}"
 
 
 def test_compose_orders_chroma_ingest_and_bot_with_health_checks():
@@ -62,6 +84,14 @@ def test_compose_orders_chroma_ingest_and_bot_with_health_checks():
         assert env["MISSIONBOT_CHROMA_HOST"] == "chroma" and services[name]["env_file"] == ".env"
     named = {v.split(":")[0] for s in services.values() for v in s.get("volumes", []) if not v.startswith(".")}
     assert named == set(compose["volumes"]) and any(v.startswith("chroma-data:") for v in services["chroma"]["volumes"])
+
+
+def test_compose_gives_the_bot_time_to_finish_the_answers_in_flight_before_it_is_killed():
+    from bot.inflight import APOLOGY_S
+
+    grace = yaml.safe_load((REPO / "docker-compose.yml").read_text())["services"]["bot"]["stop_grace_period"]
+    seconds = int(grace.removesuffix("s"))
+    assert seconds >= BotSettings.model_fields["shutdown_seconds"].default + APOLOGY_S + 3
 
 
 def test_every_variable_compose_uses_is_a_setting_listed_in_env_example():

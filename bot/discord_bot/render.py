@@ -9,6 +9,7 @@ import discord
 
 from bot.agenda import Agenda, AgendaEntry
 from bot.answer import Answer, Citation, defuse_mentions
+from bot.wording import NO_AGENDA_MATCH, agenda_days, agenda_item, citation_line
 
 CONTENT_LIMIT = 2000
 DESCRIPTION_LIMIT = 4096
@@ -61,11 +62,7 @@ def answer_parts(answer: Answer) -> list[Part]:
 
 def sources_embed(citations: list[Citation]) -> discord.Embed:
     """List the sources: number, title, section or page, link, and a short quote."""
-    lines = []
-    for c in citations:
-        where = " · ".join(x for x in (c.section, f"p. {c.page}" if c.page else None) if x)
-        title = f"[{c.title or c.source}]({c.url})" if c.url else (c.title or c.source)
-        lines.append(f"**[{c.index}]** {title}" + (f" — {where}" if where else "") + f"\n> {defuse_mentions(c.quote)}")
+    lines = [f"{citation_line(c, markdown=True)}\n> {defuse_mentions(c.quote)}" for c in citations]
     description = ""
     for line in lines:
         if len(description) + len(line) + 2 > DESCRIPTION_LIMIT:
@@ -78,16 +75,12 @@ def agenda_embed(agenda: Agenda, entries: list[AgendaEntry], filters: str) -> di
     """Render programme entries as fields (date · title → place, notes, organisations)."""
     embed = discord.Embed(title=agenda.title[:256], colour=COLOUR,
                           description=f"From the announcement. {filters}".strip()[:DESCRIPTION_LIMIT])
-    for entry in entries[:MAX_FIELDS]:
-        lines = [f"📍 {entry.where()}"]
-        lines += [f"*{note}*" for note in (entry.date_note, entry.place_note) if note]
-        if entry.organisations:
-            lines.append("Organisations: " + ", ".join(entry.organisations))
+    for item in map(agenda_item, entries[:MAX_FIELDS]):
+        lines = [f"📍 {item.place}", *(f"*{note}*" for note in item.notes), *filter(None, [item.organisations])]
         value = "\n".join(lines)
         if len(value) > FIELD_VALUE_LIMIT:
             value = value[: FIELD_VALUE_LIMIT - 1] + "…"
-        embed.add_field(name=f"{entry.when()} · {entry.title}"[:FIELD_NAME_LIMIT], value=value, inline=False)
+        embed.add_field(name=item.heading[:FIELD_NAME_LIMIT], value=value, inline=False)
     if not entries:
-        days = ", ".join(f"{d.day} {d:%b}" for d in agenda.days())
-        embed.add_field(name="No entry matches", value=f"The programme covers {days}.", inline=False)
+        embed.add_field(name=NO_AGENDA_MATCH, value=agenda_days(agenda), inline=False)
     return embed

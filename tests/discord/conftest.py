@@ -1,3 +1,11 @@
 """The Discord end-to-end fixture: one running bot per test module."""
 
-from tests.discord.harness import harness  # noqa: F401 - a fixture
+import pytest
+
+from bot.testing.harness import running_bot
+
+
+@pytest.fixture(scope="module")
+async def harness(tmp_path_factory):
+    async with running_bot(tmp_path_factory.mktemp("discord")) as running:
+        yield running

@@ -6,9 +6,9 @@ import logging
 import re
 
 from bot.answer import Answer, Citation
-from tests.discord.harness import TOKEN
-from tests.fakes.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, MANAGE_GUILD, member
-from tests.fakes.openai_server import Reply
+from bot.testing.discord_server import ADMIN_ROLE_ID, ASK_CHANNEL_ID, BOT_ID, CHANNEL_ID, MANAGE_GUILD, member
+from bot.testing.harness import TOKEN
+from bot.testing.openai_server import Reply
 
 EPHEMERAL = 64
 
@@ -231,12 +231,22 @@ async def test_an_unexpected_failure_gets_a_private_error_id_that_is_in_the_log(
     with caplog.at_level(logging.ERROR):
         token = await harness.command("ask", [{"name": "question", "type": 3, "value": "Anything?"}],
                                       who=member(590, "unlucky"))
-        reply = await harness.reply_to(token, token)  # the follow-up webhook after the deferral
+        reply = await harness.reply_to(token, token)  # a follow-up webhook after the (public) deferral
     error_id = re.search(r"error `([0-9a-f]{8})`", reply.body["content"]).group(1)
-    assert reply.body["flags"] & EPHEMERAL and error_id in caplog.text and "boom" in caplog.text
+    assert reply.ephemeral is True and error_id in caplog.text and "boom" in caplog.text
+    public = [c for c in harness.server.calls_for(token) if c.ephemeral is False]
+    assert public and not any(error_id in c.body.get("content", "") for c in public)
 
 
 async def test_everything_the_bot_sent_was_accepted_and_could_ping_no_one(harness):
+    # Whatever ran before, this test makes the bot send an answer of each kind itself.
+    since = harness.server.mark()
+    await harness.say(f"<@{BOT_ID}> @everyone who led the mission? <@123>", mention_bot=True,
+                      author=member(650, "loud")["user"])
+    token = await harness.command("ask", [{"name": "question", "type": 3, "value": "@here who funded it? <@&9>"}],
+                                  who=member(651, "loud"))
+    await harness.reply_to(token, "@original")
+    await harness.server.wait_for(lambda c: c.method == "POST" and "inno TSD" in c.body.get("content", ""), since=since)
     sent = [c for c in harness.server.calls if c.method in ("POST", "PATCH") and "/messages" in c.path
             or "/webhooks/" in c.path]
     assert sent and all(c.status == 200 for c in sent), [c for c in sent if c.status != 200]
@@ -253,6 +263,7 @@ async def test_sources_status_and_help_answer_privately(harness):
     await harness.server.wait_for(lambda c: token in c.path and "us-cluster-mission-to-the-eu-2018.txt" in listed())
     listing = listed()
     assert "us-cluster-mission-to-the-eu-2018.txt" in listing and "related/energyville.md" in listing
+    assert "`related/the-vault.md`, 1 chunk," in listing and not re.search(r"\b1 chunks", listing)
     token = await harness.command("status", who=member(600, "reader"))
     status = await harness.reply_to(token, "@original")
     fields = {f["name"]: f["value"] for f in status.body["embeds"][0]["fields"]}
@@ -265,16 +276,17 @@ async def test_sources_status_and_help_answer_privately(harness):
 async def test_an_over_long_question_gets_a_clear_private_message(harness):
     token = await harness.command("ask", [{"name": "question", "type": 3, "value": "why " * 400}],
                                   who=member(610, "verbose"))
-    reply = await harness.reply_to(token, token)
-    assert reply.body["flags"] & EPHEMERAL and "under 1,000 characters" in reply.body["content"]
+    reply = await harness.reply_to(token)
+    assert reply.ephemeral is True and "under 1,000 characters" in reply.body["data"]["content"]
 
 
 async def test_a_second_reindex_while_one_runs_is_told_so(harness):
     admin = member(620, "organiser", roles=[ADMIN_ROLE_ID])
     first = await harness.command("reindex", [{"name": "full", "type": 5, "value": True}], who=admin)
     await harness.reply_to(first)  # deferred; the full re-index is running
-    second = await harness.reply_to(await harness.command("reindex", who=admin), "@original")
-    assert "A re-index is already running; try again when it has finished." in second.body["content"]
+    second = await harness.reply_to(await harness.command("reindex", who=admin))  # at once, not deferred
+    assert second.ephemeral is True
+    assert "A re-index is already running; try again when it has finished." in second.body["data"]["content"]
     done = await harness.reply_to(first, "@original", timeout=60)
     assert re.search(r"[1-9]\d* added, 0 updated, 0 unchanged", done.body["content"])
 

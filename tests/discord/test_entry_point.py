@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import signal
 
+from bot.testing.discord_server import BOT_ID, CHANNEL_ID, member
+from bot.testing.harness import TOKEN, bot_process, running_bot
 from tests.conftest import REPO
-from tests.discord.harness import TOKEN, bot_process, running_bot
-from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, member
 
 
 async def test_python_m_bot_with_a_token_connects_through_the_two_settings_and_answers(tmp_path):
@@ -19,7 +21,10 @@ async def test_python_m_bot_with_a_token_connects_through_the_two_settings_and_a
         await bot.server.dispatch("INTERACTION_CREATE", payload)
         edit = await bot.server.wait_for(lambda c: payload["token"] in c.path and c.path.endswith("@original"), 30)
         assert "Arkitektur Center" in edit.body["content"]
+        bot.process.send_signal(signal.SIGINT)  # Ctrl-C in `make run` stops it as gracefully as SIGTERM
+        assert await asyncio.wait_for(bot.process.wait(), 60) == 0
     assert bot.stderr and TOKEN not in bot.stderr
+    assert "stopped cleanly" in bot.stderr and "Traceback" not in bot.stderr
 
 
 async def test_with_reply_in_thread_off_a_mention_is_answered_inline(tmp_path):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.discord.harness import running_bot
-from tests.fakes.discord_server import BOT_ID, CHANNEL_ID, member
+from bot.testing.discord_server import BOT_ID, CHANNEL_ID, member
+from bot.testing.harness import running_bot
 
 
 async def test_feedback_buttons_under_an_answer_still_work_after_a_restart(tmp_path):

@@ -8,9 +8,10 @@ import logging
 import aiohttp
 import pytest
 
-from tests.conftest import free_port, launch_chroma
-from tests.discord.harness import running_bot
-from tests.fakes.discord_server import member
+from bot.testing import free_port
+from bot.testing.discord_server import member
+from bot.testing.harness import running_bot
+from tests.conftest import launch_chroma
 
 
 @pytest.fixture(scope="module")

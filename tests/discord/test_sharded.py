@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from discord.ext import commands
 
-from tests.discord.harness import running_bot
-from tests.fakes.discord_server import member
+from bot.testing.discord_server import member
+from bot.testing.harness import running_bot
 
 
 async def test_the_sharded_bot_answers_like_the_plain_one(tmp_path):

@@ -39,6 +39,22 @@ def test_first_run_indexes_with_citable_metadata(settings):
         assert {"chunk_index", "chunk_count", "doc_hash", "content_hash", "indexed_at"} <= m.keys()
 
 
+def test_front_matter_facts_travel_with_every_chunk_and_a_removed_one_goes(settings):
+    # A fact removed from the front matter must not survive in the index: the chunk text is unchanged,
+    # so its id is too, and Chroma merges an upsert's metadata into the stored chunk's.
+    path = write(settings, "a.md", "---\ntitle: A\nurl: https://e.org/a\ncountry: Belgium\naliases: [A, Alpha]\n---\n"
+                 "# A\n\nA is a research centre in Genk.\n")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    (source,) = store.sources()
+    assert source.facts == {"country": "Belgium", "aliases": "A; Alpha"} and source.url == "https://e.org/a"
+    path.write_text("---\ntitle: A\naliases: [A, Alpha]\n---\n# A\n\nA is a research centre in Genk.\n")
+    sync_index(settings, store)
+    (source,) = store.sources()
+    assert source.facts == {"aliases": "A; Alpha"} and source.url is None
+    assert all("country" not in c.metadata and "url" not in c.metadata for c in store.iter_chunks())
+
+
 def test_unchanged_rerun_embeds_nothing_and_changes_nothing(settings):
     write(settings, "a.md", "# A\n\nThe roundtable was in Copenhagen.\n")
     write(settings, "b.txt", "The visits went to Belgium and Sweden.")

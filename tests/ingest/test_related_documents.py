@@ -23,11 +23,15 @@ def test_there_is_a_document_for_every_subject_the_issue_lists():
 def test_front_matter_is_complete_and_every_source_is_a_url(path):
     text = path.read_text(encoding="utf-8")
     front = yaml.safe_load(text.split("---")[1])
-    assert set(front) >= {"title", "url", "sources", "retrieved"}
-    assert front["title"].strip() and URL.match(front["url"])
-    assert front["sources"] and all(URL.match(s) for s in front["sources"])
-    assert front["url"] in front["sources"]
+    assert set(front) >= {"title", "sources", "retrieved", "role"} and front["title"].strip()
     assert isinstance(front["retrieved"], dt.date)
+    if "No public source" in text:
+        # Nothing to link to: a citation must not point at another organisation's page.
+        assert "url" not in front and front["sources"] == [] and set(front) & {"kind", "country", "city"} == set()
+    else:
+        assert URL.match(front["url"]) and front["url"] in front["sources"]
+        assert front["sources"] and all(URL.match(s) for s in front["sources"])
+        assert front["kind"].strip()
     assert len(text) <= 4000, f"{path.name} is {len(text)} characters"
 
 
@@ -35,7 +39,8 @@ def test_front_matter_is_complete_and_every_source_is_a_url(path):
 def test_citations_to_it_can_link_to_its_source(path):
     document = load_file(path, path.read_bytes())
     front = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
-    assert document.url == front["url"] and document.title == front["title"]
+    assert document.url == front.get("url") and document.title == front["title"]
+    assert document.facts["role"] == front["role"]
 
 
 def test_wrapped_markdown_lines_are_one_sentence_and_headings_are_sections():

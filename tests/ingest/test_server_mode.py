@@ -11,10 +11,11 @@ import time
 
 import pytest
 
+from bot.testing import free_port
+from bot.testing.ingest_runs import WINDOW_CHUNK_SIZE, expected_ids, make_window_corpus
 from ingest import ChunkStore, IndexBusy, IndexSettings, open_store, sync_index
 from ingest.locks import ChromaLease
-from tests.conftest import fake_store, free_port, launch_chroma
-from tests.ingest.test_cli import WINDOW_CHUNK_SIZE, expected_ids, make_window_corpus
+from tests.conftest import fake_store, launch_chroma
 
 
 def test_index_and_reindex_against_a_chroma_server(settings, chroma_server):
@@ -55,11 +56,12 @@ def test_a_lease_left_by_a_killed_writer_expires(settings, chroma_server):
     host, port = chroma_server
     settings.chroma_host, settings.chroma_port, settings.collection = host, port, "lease-expiry-test"
     store = fake_store(settings)
-    killed = ChromaLease(store, settings.collection, seconds=0.5)
+    # 3 s leaves room for a slow machine between taking the lease and the next writer's look at it.
+    killed = ChromaLease(store, settings.collection, seconds=3)
     killed.acquire()  # and never released
     with pytest.raises(IndexBusy):
         ChromaLease(store, settings.collection).acquire()
-    time.sleep(0.6)
+    time.sleep(max(0.0, killed.holder()["expires"] - time.time()) + 0.05)  # until the lease has expired
     ChromaLease(store, settings.collection).acquire()
 
 

@@ -8,21 +8,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.discord_bot.client import MissionBot, admin_only, error_reply
+from bot.discord_bot.client import MissionBot, admin_only
 from bot.discord_bot.render import split_text
-from ingest import IndexReport, describe_formats
+from bot.inflight import ShuttingDown
+from bot.wording import failure_reply, reindex_report
+from ingest import IndexBusy, IndexReport, describe_formats
 
 log = logging.getLogger(__name__)
 
 
 def report_text(report: IndexReport) -> str:
-    """Summarise a re-index the way an admin wants to read it."""
-    text = (f"Re-index done in {report.seconds:.1f} s: {report.added} added, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {report.removed} removed, {report.failed} failed. "
-            f"The index holds {report.total_documents} documents ({report.total_chunks} chunks).")
-    for failure in report.failures[:10]:
-        text += f"\n• could not index `{failure.path}`: {failure.reason}"
-    return split_text(text)[0]
+    """Render a re-index report in one Discord message (file names are not Markdown)."""
+    return split_text(discord.utils.escape_markdown(reindex_report(report)))[0]
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -50,7 +47,7 @@ class Docs(app_commands.Group, name="docs", description="Manage the documents I 
         try:
             name, report = await self.bot.assistant.add_document(file.filename, await file.read())
         except Exception as exc:  # noqa: BLE001 - reported to the admin
-            await interaction.edit_original_response(content=f"Not added: {error_reply(exc)}")
+            await interaction.edit_original_response(content=f"Not added: {failure_reply(exc)}")
             return
         await interaction.edit_original_response(content=f"Added `{name}`. " + report_text(report))
 
@@ -62,20 +59,20 @@ class Docs(app_commands.Group, name="docs", description="Manage the documents I 
         try:
             report = await self.bot.assistant.remove_document(source)
         except Exception as exc:  # noqa: BLE001 - reported to the admin
-            await interaction.edit_original_response(content=f"Not removed: {error_reply(exc)}")
+            await interaction.edit_original_response(content=f"Not removed: {failure_reply(exc)}")
             return
         await interaction.edit_original_response(content=f"Removed `{source}`. " + report_text(report))
 
     @remove.autocomplete("source")
     async def source_choices(self, interaction: discord.Interaction,
                              current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=d[:100], value=d[:100]) for d in self.bot.assistant.documents()
+        return [app_commands.Choice(name=d[:100], value=d[:100]) for d in await self.bot.assistant.documents()
                 if current.casefold() in d.casefold()][:25]
 
     @app_commands.command(name="list")
     async def list(self, interaction: discord.Interaction) -> None:
         """List the files in the documents folder."""
-        names = self.bot.assistant.documents()
+        names = await self.bot.assistant.documents()
         text = "\n".join(f"• `{n}`" for n in names) or "The documents folder is empty."
         first, *rest = split_text(text)
         await interaction.response.send_message(first, ephemeral=True)
@@ -104,20 +101,23 @@ class Admin(commands.Cog):
     @app_commands.check(admin_only)
     async def reindex(self, interaction: discord.Interaction, full: bool = False) -> None:
         """Bring the index in step with the documents folder (admins)."""
+        job = self.bot.assistant.start_reindex(full)  # a run already going: IndexBusy, answered privately
         await interaction.response.defer(thinking=True, ephemeral=True)
         try:
-            report = await self.bot.assistant.reindex(full)
+            report = await self.bot.assistant.finish(job)
         except Exception as exc:  # noqa: BLE001 - reported to the admin
-            await interaction.edit_original_response(content=error_reply(exc))
+            await interaction.edit_original_response(content=failure_reply(exc))
             return
         await interaction.edit_original_response(content=report_text(report))
 
     @tasks.loop(minutes=60)
     async def periodic(self) -> None:
-        if self.bot.assistant.reindexing:
-            return
         try:
             await self.bot.assistant.reindex()
+        except IndexBusy as exc:
+            log.info("periodic re-index skipped: %s", exc)
+        except ShuttingDown:
+            log.info("periodic re-index skipped: the bot is stopping")
         except Exception:  # noqa: BLE001 - the next run tries again
             log.exception("periodic re-index failed")
 

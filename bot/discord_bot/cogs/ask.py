@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer
-from bot.discord_bot.client import MissionBot, error_reply
+from bot.answer import Answer, without_mentions_of
+from bot.discord_bot.client import MissionBot, answered, defer_publicly, taking_questions, within_cooldown
 from bot.discord_bot.cogs.feedback import feedback_view
 from bot.discord_bot.render import answer_parts
+from bot.wording import failure_reply, slow_down
 
 log = logging.getLogger(__name__)
 
 HINT = "Ask me about the 2018 US cluster mission to the EU, e.g. *Where was the roundtable held?*"
+
+Send = Callable[..., Awaitable[object]]
 
 
 def thread_name(question: str) -> str:
@@ -40,13 +45,13 @@ class Ask(commands.Cog):
         mentioned = self.bot.user in message.mentions
         if not (own_thread or mentioned or channel.id in self.bot.settings.ask_channel_ids):
             return
-        question = re.sub(rf"<@!?{self.bot.user.id}>", "", message.content).strip()
+        question = without_mentions_of(self.bot.user.id, message.content)
         if not question:
             await message.reply(HINT, mention_author=False)
             return
         wait = self.bot.retry_after(message.author.id)
         if wait:
-            await message.reply(f"You're asking quickly; please wait {wait:.0f} s.", mention_author=False)
+            await message.reply(slow_down(wait), mention_author=False)
             return
         if own_thread:
             target, key, reference = channel, str(channel.id), None
@@ -59,42 +64,39 @@ class Ask(commands.Cog):
             try:
                 answer = await self.bot.assistant.ask(question, key)
             except Exception as exc:  # noqa: BLE001 - every failure gets a reply with an error id
-                await target.send(error_reply(exc), reference=reference, mention_author=False)
+                await target.send(failure_reply(exc), reference=reference, mention_author=False)
                 return
-        await self.send_answer(target, answer, reference)
+        await self.send_answer(answer, functools.partial(target.send, reference=reference, mention_author=False),
+                               functools.partial(target.send, mention_author=False))
 
-    async def send_answer(self, target: discord.abc.Messageable, answer: Answer,
-                          reference: discord.Message | None = None) -> None:
-        """Send an answer as one or more messages, with feedback buttons under the last."""
-        parts = answer_parts(answer)
-        view = feedback_view(self.bot.feedback.record(answer))
+    async def send_answer(self, answer: Answer, first: Send, more: Send) -> None:
+        """Send an answer as one or more messages (`first`, then `more`), with feedback buttons under the last."""
+        parts, answer_id = answer_parts(answer), await self.bot.record(answer)
         for n, part in enumerate(parts):
-            last = n == len(parts) - 1
-            await target.send(part.content, embed=part.embed, view=view if last else None,
-                              reference=reference if n == 0 else None, mention_author=False,
-                              allowed_mentions=discord.AllowedMentions.none())
+            extra = {"embed": part.embed} if part.embed is not None else {}
+            if n == len(parts) - 1 and answer_id:
+                extra["view"] = feedback_view(answer_id)
+            await (more if n else first)(content=part.content, allowed_mentions=discord.AllowedMentions.none(),
+                                         **extra)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="Your question about the mission", private="Only you see the answer")
+    @app_commands.check(within_cooldown)
+    @app_commands.check(taking_questions)
     async def ask(self, interaction: discord.Interaction, question: str, private: bool = False) -> None:
         """Ask a question about the 2018 US cluster mission; the answer cites the documents."""
-        wait = self.bot.retry_after(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(f"You're asking quickly; please wait {wait:.0f} s.",
-                                                    ephemeral=True)
-            return
+        self.bot.assistant.check_question(question)  # one that cannot be asked is told so privately, at once
         await interaction.response.defer(thinking=True, ephemeral=private)
+        if not private:
+            defer_publicly(interaction)
         answer = await self.bot.assistant.ask(question)
-        parts = answer_parts(answer)
-        view = feedback_view(self.bot.feedback.record(answer))
-        first, rest = parts[0], parts[1:]
-        await interaction.edit_original_response(content=first.content, embed=first.embed,
-                                                 view=None if rest else view,
-                                                 allowed_mentions=discord.AllowedMentions.none())
-        for n, part in enumerate(rest):
-            await interaction.followup.send(part.content, embed=part.embed or discord.utils.MISSING,
-                                            view=view if n == len(rest) - 1 else discord.utils.MISSING,
-                                            ephemeral=private, allowed_mentions=discord.AllowedMentions.none())
+
+        async def replace_thinking(**message) -> None:
+            await interaction.edit_original_response(**message)
+            answered(interaction)
+
+        more = functools.partial(interaction.followup.send, ephemeral=private)
+        await self.send_answer(answer, replace_thinking, more)
 
 
 async def setup(bot: MissionBot) -> None:

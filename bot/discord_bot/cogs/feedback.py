@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import sqlite3
 
 import discord
 from discord import app_commands
@@ -10,6 +13,10 @@ from discord.ext import commands
 
 from bot.discord_bot.client import MissionBot, admin_only
 from bot.discord_bot.render import COLOUR
+
+log = logging.getLogger(__name__)
+
+FEEDBACK_OFF = "Votes are not being recorded right now: the feedback database could not be opened (see the log)."
 
 
 class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fb:(?P<vote>up|down):(?P<answer>[0-9a-f]{16})"):
@@ -27,13 +34,20 @@ class VoteButton(discord.ui.DynamicItem[discord.ui.Button], template=r"fb:(?P<vo
         return cls(match["vote"], match["answer"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        counts = interaction.client.feedback.vote(self.answer_id, interaction.user.id,
-                                                  1 if self.vote == "up" else -1)
-        if counts is None:
-            text = "That answer is no longer on record."
+        feedback = interaction.client.feedback
+        if feedback is None:
+            await interaction.response.send_message(FEEDBACK_OFF, ephemeral=True)
+            return
+        try:
+            counts = await asyncio.to_thread(feedback.vote, self.answer_id, interaction.user.id,
+                                             1 if self.vote == "up" else -1)
+        except sqlite3.Error as exc:
+            log.warning("a vote was not recorded: the feedback database failed (%s)", exc)
+            text = "Your vote could not be recorded right now; please try again in a moment."
         else:
-            text = "Thanks! Your vote is recorded (you can change it)." if self.vote == "up" else \
-                "Thanks, the organisers will see which answers fell short."
+            text = "That answer is no longer on record." if counts is None else (
+                "Thanks! Your vote is recorded (you can change it)." if self.vote == "up" else
+                "Thanks, the organisers will see which answers fell short.")
         await interaction.response.send_message(text, ephemeral=True)
 
 
@@ -56,7 +70,10 @@ class Feedback(commands.Cog):
     @app_commands.check(admin_only)
     async def feedback(self, interaction: discord.Interaction) -> None:
         """See the votes on answers and the latest answers voted down (admins)."""
-        summary = self.bot.feedback.summary()
+        if self.bot.feedback is None:
+            await interaction.response.send_message(FEEDBACK_OFF, ephemeral=True)
+            return
+        summary = await asyncio.to_thread(self.bot.feedback.summary)
         embed = discord.Embed(title="Feedback", colour=COLOUR,
                               description=f"👍 {summary.up} · 👎 {summary.down} on {summary.answers} answers")
         for question, answer, when in summary.latest_down:

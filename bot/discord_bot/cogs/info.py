@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.discord_bot.client import MissionBot
 from bot.discord_bot.render import COLOUR, split_text
+from bot.wording import NOTHING_INDEXED, source_line
 
 HELP = """**Ask** by mentioning me in a channel (I answer in a thread, where follow-ups need no mention),
 or with `/ask` (`private: True` answers only you). Answers quote the documents and number their sources.
@@ -28,9 +29,7 @@ class Info(commands.Cog):
         """List the documents I answer from, with when each was indexed."""
         await interaction.response.defer(thinking=True, ephemeral=True)
         sources = sorted(await self.bot.assistant.sources(), key=lambda s: (s.title or s.source).casefold())
-        lines = [f"• **{s.title or s.source}**" + (f" (<{s.url}>)" if s.url else "") +
-                 f" — `{s.source}`, {s.chunks} chunks, indexed {s.indexed_at[:16].replace('T', ' ')} UTC"
-                 for s in sources] or ["Nothing is indexed yet: ask an admin to run /reindex."]
+        lines = [source_line(s, markdown=True) for s in sources] or [NOTHING_INDEXED]
         first, *rest = split_text("\n".join(lines))
         await interaction.edit_original_response(content=first)
         for part in rest:  # a long list goes out in several messages, within Discord's limit

@@ -55,6 +55,7 @@ class Call:
     body: dict
     status: int = 200
     at: float = field(default_factory=time.monotonic)
+    ephemeral: bool | None = None  # for a message: whether Discord shows it only to the user who asked
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Interaction:
     dispatched: float
     acknowledged: bool = False
     ack_delay: float | None = None
+    original_ephemeral: bool | None = None  # the visibility of the response message, fixed when acknowledged
+    thinking: bool = False  # deferred: its "thinking…" message still awaits its content
 
 
 def check_message(body: dict) -> list[str]:
@@ -105,6 +108,7 @@ class FakeDiscord:
         self.attachments: dict[str, bytes] = {}
         self.commands: list[dict] = []
         self.identified = asyncio.Event()
+        self.gateway_open = True  # False: new gateway connections are refused, as in an outage
         self._ids = itertools.count(910_000_000_000_000_000)
         self._seq = itertools.count(1)
         self._ws: web.WebSocketResponse | None = None
@@ -137,6 +141,16 @@ class FakeDiscord:
         if self._ws is not None:
             await self._ws.close()
         await self._runner.cleanup()
+
+    async def drop_gateway(self) -> None:
+        """Close the bot's gateway connection and refuse new ones until `restore_gateway`."""
+        self.gateway_open = False
+        if self._ws is not None:
+            await self._ws.close(code=4000)  # "unknown error": a client reconnects and resumes
+
+    def restore_gateway(self) -> None:
+        """Accept gateway connections again (a resumed session gets RESUMED)."""
+        self.gateway_open = True
 
     # -- helpers for tests -------------------------------------------------------------------
     def next_id(self) -> int:
@@ -193,9 +207,10 @@ class FakeDiscord:
         return web.Response(body=json.dumps(data).encode(), status=status,
                             headers={"Content-Type": "application/json"})
 
-    async def _record(self, request: web.Request, body: dict, status: int = 200) -> None:
+    async def _record(self, request: web.Request, body: dict, status: int = 200,
+                      ephemeral: bool | None = None) -> None:
         async with self._changed:
-            self.calls.append(Call(request.method, request.path, body, status))
+            self.calls.append(Call(request.method, request.path, body, status, ephemeral=ephemeral))
             self._changed.notify_all()
 
     async def _body(self, request: web.Request) -> dict:
@@ -274,11 +289,13 @@ class FakeDiscord:
             await self._record(request, body, 400)
             return self._json({"code": 40060, "message": "Interaction has already been acknowledged."}, 400)
         problems = check_message(body.get("data") or {}) if body.get("type") in (4, 7) else []
-        await self._record(request, body, 400 if problems else 200)
+        data = body.get("data") or {}
+        await self._record(request, body, 400 if problems else 200, ephemeral=bool(data.get("flags", 0) & 64))
         if problems:
             return self._invalid(problems)
         interaction.acknowledged, interaction.ack_delay = True, elapsed
-        data = body.get("data") or {}
+        interaction.original_ephemeral = bool(data.get("flags", 0) & 64)
+        interaction.thinking = body["type"] == 5
         resource = {"type": body["type"]}
         if body["type"] in (4, 7):
             resource["message"] = self._stored(CHANNEL_ID, data)
@@ -299,17 +316,31 @@ class FakeDiscord:
         problems = check_message(body)
         if interaction is None or not interaction.acknowledged:
             problems.append("unknown webhook: the interaction was never acknowledged")
-        await self._record(request, body, 400 if problems else 200)
+        ephemeral = self._visibility(request, body, interaction) if not problems else None
+        await self._record(request, body, 400 if problems else 200, ephemeral=ephemeral)
         if problems:
             return self._invalid(problems)
-        return self._json(self._stored(CHANNEL_ID, body))
+        return self._json(self._stored(CHANNEL_ID, {**body, "flags": 64 if ephemeral else 0}))
+
+    @staticmethod
+    def _visibility(request: web.Request, body: dict, interaction: Interaction) -> bool:
+        """Discord's rule: the response message keeps the visibility it was acknowledged with, and while a
+        deferral's "thinking…" message waits, the first follow-up becomes that message, whatever flags it
+        asks for. Later follow-ups have their own."""
+        editing_original = request.method == "PATCH"
+        if editing_original or interaction.thinking:
+            interaction.thinking = False
+            return bool(interaction.original_ephemeral)
+        return bool((body.get("flags") or 0) & 64)
 
     async def _attachment(self, request: web.Request) -> web.Response:
         data = self.attachments.get(request.match_info["name"])
         return web.Response(body=data, status=200 if data is not None else 404)
 
     # -- gateway -----------------------------------------------------------------------------
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if not self.gateway_open:
+            return web.Response(status=503)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._ws = ws
@@ -322,6 +353,8 @@ class FakeDiscord:
                 await ws.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:
                 await self._ready(ws, payload["d"].get("shard"))
+            elif payload["op"] == 6:  # RESUME after a lost connection
+                await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}}))
         return ws
 
     async def _ready(self, ws: web.WebSocketResponse, shard: list[int] | None) -> None:
