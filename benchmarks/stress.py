@@ -3,8 +3,9 @@
 1. Load: 200 /ask questions from 50 users within one minute, through the Discord end-to-end harness
    with the default cooldown (3 questions per 30 s per user): every question must be answered or told
    to wait, none lost, none left unacknowledged.
-2. kill -9 of `python -m ingest` at 10 random moments (a document changes between some of them):
-   the next run must converge to the same chunk ids and count as a clean run.
+2. kill -9 of `python -m ingest` 10 times during its writes (after 1 to 3 written windows of 1,024
+   chunks, plus a random delay; every document changes before every kill): the next run must
+   converge to the same chunk ids and count as a clean run.
 
 Run: `.venv/bin/python -m benchmarks.stress [--questions 200 --users 50 --seconds 60 --kills 10]`.
 """
@@ -14,11 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +25,14 @@ from benchmarks.bench_answer import percentile
 from benchmarks.bench_discord import questions
 from bot.testing.discord_server import member
 from bot.testing.harness import running_bot
-from bot.testing.ingest_runs import index_ids, make_corpus, run_ingest
+from bot.testing.ingest_runs import (
+    WINDOW_CHUNK_SIZE,
+    expected_ids,
+    index_ids,
+    ingest_until_killed,
+    make_window_corpus,
+    run_ingest,
+)
 
 
 async def load(args: argparse.Namespace) -> dict:
@@ -68,29 +73,23 @@ async def load(args: argparse.Namespace) -> dict:
 
 def kills(args: argparse.Namespace) -> dict:
     rng = random.Random(9)
+    env = {"MISSIONBOT_CHUNK_SIZE": WINDOW_CHUNK_SIZE}
     with tempfile.TemporaryDirectory() as tmp:
-        docs, killed, clean = Path(tmp) / "docs", Path(tmp) / "killed", Path(tmp) / "clean"
-        make_corpus(docs, 40)
+        docs, killed = Path(tmp) / "docs", Path(tmp) / "killed"
+        make_window_corpus(docs, documents=30)
         started = time.monotonic()
-        assert run_ingest("--docs", str(docs), "--index-dir", str(Path(tmp) / "timing")).returncode == 0
+        assert run_ingest("--docs", str(docs), "--index-dir", str(Path(tmp) / "timing"), env=env).returncode == 0
         full = time.monotonic() - started
-        moments = []
+        landed = []
         for n in range(args.kills):
-            if n % 3 == 1:  # a document changes between kills: a half-replaced version must be repaired
-                page = docs / f"report-{n:02d}.md"
-                page.write_text(page.read_text() + f"\nChange {n}.\n")
-            proc = subprocess.Popen([sys.executable, "-m", "ingest", "--docs", str(docs), "--index-dir", str(killed)],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                    env={**os.environ, "MISSIONBOT_AGENDA_FILE": "/nonexistent"})
-            moment = rng.uniform(0.3, full)
-            time.sleep(moment)
-            proc.kill()
-            proc.wait()
-            moments.append(round(moment, 2))
-        assert run_ingest("--docs", str(docs), "--index-dir", str(clean)).returncode == 0
-        final = run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json")
-        expected, got = index_ids(clean, docs), index_ids(killed, docs)
-    return {"kills": len(moments), "kill_after_s": moments, "clean_run_s": round(full, 2),
+            if n:  # every document changes before every kill: each run has windows to write, and
+                make_window_corpus(docs, documents=30, revision=n)  # half-replaced versions to repair
+            landed.append(ingest_until_killed(docs, killed, rng.randint(1, 3), rng))
+        final = run_ingest("--docs", str(docs), "--index-dir", str(killed), "--json", env=env)
+        expected, got = expected_ids(docs), index_ids(killed, docs)
+    return {"kills": len(landed), "kills_after_a_written_window": sum(n >= 1 for n in landed),
+            "kills_after_the_run_had_finished": sum(n < 0 for n in landed),
+            "windows_written_before_each_kill": landed, "clean_run_s": round(full, 2),
             "recovery_exit_code": final.returncode, "same_chunk_ids": got == expected,
             "chunks": len(got), "duplicates": len(got) - len(set(got))}
 

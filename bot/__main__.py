@@ -10,8 +10,7 @@ from pathlib import Path
 
 from bot.agenda import AgendaError
 from bot.settings import BotSettings
-from ingest import IndexProblem
-from ingest.logs import configure_logging
+from ingest import IndexProblem, SettingsError, configure_logging, load_settings
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -56,7 +55,11 @@ def dispatch(args: argparse.Namespace, settings: BotSettings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = BotSettings()
+    try:
+        settings = load_settings(BotSettings)
+    except SettingsError as exc:
+        sys.stderr.write(exc.report())
+        return 2
     configure_logging(settings.log_format, logging.INFO if args.verbose or settings.discord_token else logging.WARNING)
     try:
         return dispatch(args, settings)

@@ -16,13 +16,10 @@ def build_engine(settings: BotSettings) -> AnswerEngine:
     """Open the index and return an engine in the configured answer mode."""
     store = open_store(settings)
     llm = None
-    if settings.llm_enabled():
+    if settings.llm_enabled():  # (answer mode llm without a model is refused by the settings)
         from bot.llm import LLMAnswerer
 
         llm = LLMAnswerer.from_settings(settings)
-    elif settings.answer_mode == "llm":
-        log.warning("MISSIONBOT_ANSWER_MODE=llm but no MISSIONBOT_LLM_MODEL and OPENAI_API_KEY/OPENAI_BASE_URL: "
-                    "answering extractively")
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
     return AnswerEngine(store, llm=llm, threshold=settings.answer_threshold,
                         max_question_chars=settings.max_question_chars, agenda=agenda)

@@ -19,12 +19,23 @@ from bot.engine import AnswerEngine, Conversation, clean_question
 from bot.inflight import InFlight
 from bot.metrics import Metrics
 from bot.settings import BotSettings
-from ingest import IndexBusy, IndexReport, IndexUnavailable, SourceInfo, summary, sync_index
-from ingest.loaders import LOADERS, LoadError, load_file
+from ingest import (
+    SUPPORTED_FORMATS,
+    IndexBusy,
+    IndexReport,
+    IndexUnavailable,
+    LoadError,
+    SourceInfo,
+    describe_formats,
+    is_document_name,
+    list_documents,
+    load_file,
+    summary,
+    sync_index,
+)
 
 log = logging.getLogger(__name__)
 
-UPLOAD_TYPES = (".pdf", ".md", ".txt", ".html", ".htm", ".docx")
 MAX_CONVERSATIONS = 1000
 
 
@@ -51,9 +62,12 @@ def safe_filename(name: str) -> str:
     base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
     base = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")
     stem, suffix = os.path.splitext(base)
-    if not stem or suffix.lower() not in UPLOAD_TYPES:
-        raise UploadRejected(f"send a {', '.join(t.lstrip('.') for t in UPLOAD_TYPES)} file")
-    return f"{stem[:80]}{suffix.lower()}"
+    if not stem or suffix.lower() not in SUPPORTED_FORMATS:
+        raise UploadRejected(f"send a {describe_formats()} file")
+    name = f"{stem[:80]}{suffix.lower()}"
+    if not is_document_name(name):
+        raise UploadRejected(f"{name} is the name of a metadata file, not a document; send the document itself")
+    return name
 
 
 class Assistant:
@@ -134,7 +148,7 @@ class Assistant:
         """Start bringing the index in step with the documents folder; raise IndexBusy now if a run is going."""
         self.work.admit()
         if self.reindexing:
-            raise IndexBusy("a re-index is already running in this bot")
+            raise IndexBusy()
         self._reindex_job = asyncio.create_task(self._reindex(full))
         return self._reindex_job
 
@@ -176,26 +190,24 @@ class Assistant:
         return name, await self.reindex()
 
     async def remove_document(self, source: str) -> IndexReport:
-        """Delete a document from the documents folder and from the index."""
+        """Delete a document (and its metadata sidecar) from the documents folder and from the index."""
         self.work.admit()
         await asyncio.to_thread(self._delete_document, source)
         return await self.reindex()
 
     def _delete_document(self, source: str) -> None:
-        root = self.settings.docs_dir.resolve()
-        path = (root / source).resolve()
-        if root not in path.parents or not path.is_file():
+        found = list_documents(self.settings.docs_dir).find(source)
+        if found is None:
             raise UploadRejected(f"there is no document {source!r} in the documents folder")
-        path.unlink()
+        found.path.unlink()
+        found.sidecar.unlink(missing_ok=True)  # a later file of that name must not inherit it
 
     async def documents(self) -> list[str]:
         """Return the documents folder's files that can be indexed, relative to it."""
         return await asyncio.to_thread(self._document_names)
 
     def _document_names(self) -> list[str]:
-        root = self.settings.docs_dir
-        return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                      if p.is_file() and p.suffix.lower() in LOADERS and not p.name.startswith("."))
+        return [f.source for f in list_documents(self.settings.docs_dir).files if f.supported]
 
     async def sources(self) -> list[SourceInfo]:
         """Return what the index holds, one entry per document."""

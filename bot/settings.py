@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BeforeValidator, Field, SecretStr
+from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import NoDecode
 
 from ingest import PROJECT_ROOT, IndexSettings
@@ -14,7 +14,10 @@ from ingest import PROJECT_ROOT, IndexSettings
 def _ids(value: object) -> object:
     """Accept Discord ids as "123, 456" or "123 456" as well as a list."""
     if isinstance(value, str):
-        return [int(part) for part in value.replace(",", " ").split()]
+        parts = value.replace(",", " ").split()
+        if not all(part.isdigit() for part in parts):
+            raise ValueError("must be Discord ids (numbers), separated by commas or spaces")
+        return [int(part) for part in parts]
     return value
 
 
@@ -52,6 +55,13 @@ class BotSettings(IndexSettings):
     shutdown_seconds: float = Field(20.0, ge=0, le=600)  # on SIGTERM, time to finish the answers in flight
     shards: int | None = Field(None, ge=1)  # run as AutoShardedBot with this many shards
     guild_ids: IdList = []  # sync slash commands to these guilds at start-up (instant), else globally
+
+    @model_validator(mode="after")
+    def _llm_mode_needs_a_model(self) -> BotSettings:
+        if self.answer_mode == "llm" and not self.llm_enabled():
+            raise ValueError("MISSIONBOT_ANSWER_MODE=llm needs MISSIONBOT_LLM_MODEL and OPENAI_API_KEY or "
+                             "OPENAI_BASE_URL; set them, or use auto or extractive")
+        return self
 
     def llm_enabled(self) -> bool:
         """Say whether answers should be written by the language model."""

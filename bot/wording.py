@@ -40,8 +40,8 @@ def user_message(exc: BaseException) -> str | None:
     """Return what to tell the user about an expected failure, or None for an unexpected one."""
     if isinstance(exc, IndexEmpty):
         return NOTHING_INDEXED
-    if isinstance(exc, IndexBusy):
-        return "A re-index is already running; I'll have fresh documents when it finishes."
+    if isinstance(exc, IndexBusy):  # its message is the one wording of "already running"
+        return str(exc)
     if isinstance(exc, IndexModelMismatch):
         return "The index was built with another embedding model: an admin needs to run /reindex full."
     if isinstance(exc, IndexProblem):  # logged once per outage by the Assistant

@@ -12,9 +12,20 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ingest import IndexProblem, IndexReport, IndexSettings, open_store, sync_index
-from ingest.logs import configure_logging
-from ingest.report import failure_line, holdings, outcome_counts
+from ingest import (
+    IndexProblem,
+    IndexReport,
+    IndexSettings,
+    SettingsError,
+    configure_logging,
+    failure_line,
+    holdings,
+    load_settings,
+    open_store,
+    outcome_counts,
+    sync_index,
+)
+from ingest.opening import open_for_rebuild
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -33,7 +44,7 @@ def settings_from_args(args: argparse.Namespace) -> IndexSettings:
     """Build settings from the environment, with command-line flags taking precedence."""
     flags = {"docs_dir": args.docs, "index_dir": args.index_dir, "chroma_host": args.chroma_host,
              "chroma_port": args.chroma_port}
-    return IndexSettings(**{k: v for k, v in flags.items() if v is not None})
+    return load_settings(IndexSettings, **{k: v for k, v in flags.items() if v is not None})
 
 
 def render_report(report: IndexReport, console: Console) -> None:
@@ -52,7 +63,7 @@ def render_report(report: IndexReport, console: Console) -> None:
 def run(settings: IndexSettings, full: bool, as_json: bool) -> int:
     """Index once and report; return the process exit code."""
     console = Console(stderr=True)
-    store = open_store(settings)
+    store = open_for_rebuild(settings) if full else open_store(settings)
     show_bar = console.is_terminal and not as_json
     with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=True, disable=not show_bar) as bar:
@@ -73,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings_from_args(args)
         configure_logging(settings.log_format, logging.INFO if args.verbose else logging.WARNING)
         return run(settings, args.full, args.json)
+    except SettingsError as exc:
+        sys.stderr.write(exc.report())
+        return 2
     except IndexProblem as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

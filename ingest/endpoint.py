@@ -9,7 +9,7 @@ from typing import TypeVar
 import openai
 from langchain_core.embeddings import Embeddings
 
-from ingest.store import IndexUnavailable
+from ingest.errors import IndexUnavailable
 
 T = TypeVar("T")
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from ingest.encoding import UndecodableText, decode_text, readable_name
+
 SIDECAR_SUFFIX = ".meta.yaml"
 # What a document's front matter or sidecar may say about its subject, beyond title, url and published.
 # They travel with every chunk, so that questions can join documents ("which of the visited are Belgian?").
@@ -54,12 +56,10 @@ def _as_text(value: object) -> str | None:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise LoadError("the file is not UTF-8 or Windows-1252 text")
+    try:
+        return decode_text(data)
+    except UndecodableText as exc:
+        raise LoadError(str(exc)) from exc
 
 
 def _heading_segments(text: str, headings: list[tuple[int, str]], page: int | None = None) -> list[Segment]:
@@ -303,17 +303,25 @@ def load_yaml(data: bytes) -> LoadedDocument:
                           _as_text(content.get("published")), _heading_segments(text, headings))
 
 
+# The one list of document formats: the indexer, uploads and every help text read it.
 LOADERS: dict[str, Callable[[bytes], LoadedDocument]] = {
-    ".txt": load_text,
-    ".md": load_markdown,
-    ".markdown": load_markdown,
-    ".html": load_html,
-    ".htm": load_html,
     ".pdf": load_pdf,
     ".docx": load_docx,
+    ".md": load_markdown,
+    ".markdown": load_markdown,
+    ".txt": load_text,
+    ".html": load_html,
+    ".htm": load_html,
     ".yaml": load_yaml,
     ".yml": load_yaml,
 }
+SUPPORTED_FORMATS: tuple[str, ...] = tuple(LOADERS)
+
+
+def describe_formats(last: str = "or") -> str:
+    """Name the supported formats for people: "pdf, docx, ... or yml"."""
+    names = [suffix.lstrip(".") for suffix in SUPPORTED_FORMATS]
+    return f"{', '.join(names[:-1])} {last} {names[-1]}"
 
 
 def sidecar_path(path: Path) -> Path:
@@ -339,14 +347,18 @@ def load_file(path: Path, data: bytes) -> LoadedDocument:
     """Load one file's bytes by its extension, apply its sidecar metadata, and check it has text."""
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
-        raise LoadError(f"unsupported file type {path.suffix or '(none)'}; supported: {', '.join(sorted(LOADERS))}")
+        raise LoadError(f"unsupported file type {readable_name(path.suffix) or '(none)'}; supported: "
+                        f"{describe_formats()}")
     if not data.strip():
         raise LoadError("the file is empty")
     document = loader(data)
     if not document.text.strip():
         raise LoadError("no text could be extracted (a scanned PDF or an image-only document?)")
+    if not any(document.text[s.start : s.end].strip() for s in document.segments):
+        raise LoadError("it has headings but no text under them, so there is nothing to answer from")
     meta = read_sidecar(path)
-    document.title = _as_text(meta.get("title")) or document.title or path.stem.replace("-", " ").replace("_", " ")
+    stem = readable_name(path.stem)
+    document.title = _as_text(meta.get("title")) or document.title or stem.replace("-", " ").replace("_", " ")
     document.url = _as_text(meta.get("url")) or document.url
     document.published = _as_text(meta.get("published")) or document.published
     document.facts = {**document.facts, **_facts(meta)}

@@ -3,7 +3,8 @@ re-index message (the bot reaches it through `ingest`'s public API)."""
 
 from __future__ import annotations
 
-from ingest.indexer import Failure, IndexReport
+from ingest.documents import Failure
+from ingest.indexer import IndexReport
 
 OUTCOMES = ("added", "updated", "unchanged", "removed", "failed")
 

@@ -31,7 +31,7 @@ def make_splitter(chunk_size: int, chunk_overlap: int) -> RecursiveCharacterText
     """Return the one splitter that ingestion uses."""
     return RecursiveCharacterTextSplitter(
         chunk_size=chunk_size,
-        chunk_overlap=min(chunk_overlap, chunk_size // 2),
+        chunk_overlap=chunk_overlap,  # at most half the chunk size: the settings refuse more
         separators=SEPARATORS,
         is_separator_regex=True,
         keep_separator="end",
@@ -58,10 +58,14 @@ def _with_lead_in(body: str, start: int, text: str, chunk_size: int) -> tuple[in
     include: ..."), and one more if that one leans too, so the chunk can be understood, and quoted, alone."""
     if start == 0 or not ANAPHOR.match(text):
         return start, text
-    before = sentence_spans(body[:start])
+    limit = chunk_size * 3 // 2  # the longest a chunk may grow by taking sentences in
+    # Only the text a lead-in could reach is scanned (a 19 MB file is one long segment); the first
+    # sentence found there may be cut off by the window, so it is not used.
+    window = max(0, start - 2 * limit)
+    before = [(window + s, window + e) for s, e in sentence_spans(body[window:start])][1 if window else 0 :]
     lead = start
     for span in reversed(before[-LEAD_SENTENCES:]):
-        if start + len(text) - span[0] > chunk_size * 3 // 2:
+        if start + len(text) - span[0] > limit:
             break
         lead = span[0]
         if not ANAPHOR.match(body[span[0] : span[1]]):

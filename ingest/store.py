@@ -7,6 +7,8 @@ sees the same record.
 
 from __future__ import annotations
 
+import copy
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -14,24 +16,14 @@ from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from ingest.errors import IndexModelMismatch, IndexProblem, gave_up, unavailable
 from ingest.loaders import FACT_FIELDS
-from ingest.settings import IndexSettings
+from ingest.retry import persist, transient
 
 log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
-
-
-class IndexProblem(Exception):
-    """Base class of errors about the index that a person can act on."""
-
-
-class IndexUnavailable(IndexProblem):
-    """The index (embedded files or the Chroma server) cannot be reached or read."""
-
-
-class IndexModelMismatch(IndexProblem):
-    """The index was built with another embedding model than the one configured."""
+UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
 
 
 @dataclass(frozen=True)
@@ -60,50 +52,6 @@ class SourceInfo:
     facts: dict[str, str] = field(default_factory=dict)  # what the document states about its subject (FACT_FIELDS)
 
 
-def make_embeddings(settings: IndexSettings) -> tuple[Embeddings, str, int | None]:
-    """Return the configured embedding model with its name and dimension (None until first use)."""
-    if settings.embedding_provider == "openai":
-        from langchain_openai import OpenAIEmbeddings
-
-        model = OpenAIEmbeddings(
-            model=settings.embedding_model,
-            base_url=settings.embedding_base_url,
-            api_key=settings.embedding_api_key,
-            check_embedding_ctx_length=False,  # tiktoken would download its tables
-            timeout=30,
-            max_retries=2,
-        )
-        from ingest.endpoint import EndpointEmbeddings
-
-        location = settings.embedding_base_url or "of the OpenAI API"
-        return EndpointEmbeddings(model, location), f"openai:{settings.embedding_model}", None
-    from ingest.embeddings import LOCAL_MODEL_DIM, LOCAL_MODEL_NAME, local_embeddings
-
-    return local_embeddings(settings.embedding_threads), LOCAL_MODEL_NAME, LOCAL_MODEL_DIM
-
-
-def make_client(settings: IndexSettings):
-    """Return a Chroma client: a server's when MISSIONBOT_CHROMA_HOST is set, else embedded files."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    try:
-        if settings.chroma_host:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-        settings.index_dir.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(settings.index_dir / "chroma"), settings=chroma_settings)
-    except Exception as exc:
-        raise IndexUnavailable(f"cannot open the index at {describe_location(settings)}: {exc}") from exc
-
-
-def describe_location(settings: IndexSettings) -> str:
-    """Say where the index lives, for messages."""
-    if settings.chroma_host:
-        return f"Chroma server {settings.chroma_host}:{settings.chroma_port}"
-    return str(settings.index_dir)
-
-
 class ChunkStore:
     """Read and write access to the collection; every Chroma call goes through here."""
 
@@ -116,27 +64,38 @@ class ChunkStore:
         self.dimension = dimension
         self.location = location
         self._collection = None
+        self._max_batch: int | None = None
+        self.retry_seconds = 0.0
+
+    def retrying(self, seconds: float) -> ChunkStore:
+        """Return this store for a writer: its calls wait up to `seconds` for a server that stopped answering."""
+        writer = copy.copy(self)
+        writer.retry_seconds = seconds
+        return writer
 
     # -- opening -----------------------------------------------------------------------------
-    def _call(self, what: str, fn, *args, **kwargs):
+    def call(self, what: str, fn, *args, **kwargs):
+        """Run one Chroma call with the store's error handling (a writer's store also waits out a restart)."""
         try:
-            return fn(*args, **kwargs)
+            return persist(self.retry_seconds, self.location, fn, *args, **kwargs)
         except IndexProblem:
             raise
         except Exception as exc:
-            raise IndexUnavailable(f"the knowledge base at {self.location} is unavailable ({what}: "
-                                   f"{type(exc).__name__})") from exc
+            if self.retry_seconds and transient(exc):
+                raise gave_up(self.location, self.retry_seconds, exc) from exc
+            raise unavailable(self.location, f"the knowledge base at {self.location} is unavailable ({what}: "
+                                              f"{type(exc).__name__})", exc) from exc
 
     def collection(self, create: bool = False):
         """Return the collection, checking it was built with this store's embedding model."""
         if self._collection is None:
             if create:
                 metadata = {"embedding_model": self.model_name, "embedding_dim": self.dimension or 0, "revision": 0}
-                col = self._call("open", self.client.get_or_create_collection, self.collection_name,
+                col = self.call("open", self.client.get_or_create_collection, self.collection_name,
                                  metadata=metadata, configuration={"hnsw": {"space": "cosine"}},
                                  embedding_function=None)
             else:
-                col = self._call("open", self._get_existing)
+                col = self.call("open", self._get_existing)
                 if col is None:
                     return None
             self._check_model(col.metadata or {})
@@ -166,36 +125,34 @@ class ChunkStore:
 
     def drop(self) -> None:
         """Delete the whole collection (for a full rebuild)."""
-        if self._call("open", self._get_existing) is not None:
-            self._call("drop", self.client.delete_collection, self.collection_name)
+        if self.call("open", self._get_existing) is not None:
+            self.call("drop", self.client.delete_collection, self.collection_name)
         self._collection = None
 
     # -- reading -----------------------------------------------------------------------------
     def revision(self) -> int:
         """Return a number that changes whenever the indexed content changes (-1 with no index)."""
-        col = self.collection()
-        if col is None:
+        if self.collection() is None:
             return -1
-        fresh = self._call("read", self.client.get_collection, self.collection_name, embedding_function=None)
-        return int((fresh.metadata or {}).get("revision", 0))
+        return int(self._metadata().get("revision", 0))
 
     def count(self) -> int:
         """Return how many chunks are indexed."""
         col = self.collection()
-        return 0 if col is None else self._call("count", col.count)
+        return 0 if col is None else self.call("count", col.count)
 
-    def iter_chunks(self, with_text: bool = True) -> Iterator[Chunk]:
-        """Yield every indexed chunk, page by page."""
+    def iter_chunks(self, with_text: bool = True, unfinished: bool = False) -> Iterator[Chunk]:
+        """Yield every indexed chunk, page by page; versions still being written only if `unfinished`."""
         col = self.collection()
         if col is None:
             return
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
         offset = 0
         while True:
-            page = self._call("read", col.get, include=include, limit=PAGE, offset=offset)
+            page = self.call("read", col.get, include=include, limit=PAGE, offset=offset)
             docs = page.get("documents") or [""] * len(page["ids"])
-            for chunk_id, text, meta in zip(page["ids"], docs, page["metadatas"]):
-                yield Chunk(chunk_id, text or "", dict(meta or {}))
+            chunks = [Chunk(i, t or "", dict(m)) for i, t, m in zip(page["ids"], docs, page["metadatas"]) if m]
+            yield from (chunks if unfinished else self._finished(chunks))
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE
@@ -206,26 +163,50 @@ class ChunkStore:
         if col is None:
             return []
         page = self._call("read", col.get, where={"source": source}, include=["metadatas", "documents"])
-        chunks = [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])]
-        return sorted(chunks, key=lambda c: c.metadata.get("start_index", 0))
+        chunks = [Chunk(i, t or "", dict(m)) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"]) if m]
+        return sorted(self._finished(chunks), key=lambda c: c.metadata.get("start_index", 0))
 
     def get(self, ids: list[str]) -> list[Chunk]:
-        """Return the chunks with these ids that are indexed."""
+        """Return the chunks with these ids that are indexed (and not part of a version being written)."""
         col = self.collection()
         if col is None or not ids:
             return []
-        page = self._call("read", col.get, ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
-        return [Chunk(i, t or "", dict(m or {})) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"])]
+        page = self.call("read", col.get, ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        return self._finished([Chunk(i, t or "", dict(m))
+                               for i, t, m in zip(page["ids"], page["documents"], page["metadatas"]) if m])
 
     def query(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
-        """Return the k nearest chunks with cosine similarity."""
+        """Return the k nearest chunks with cosine similarity (versions being written left out)."""
         col = self.collection()
         if col is None:
             return []
-        result = self._call("query", col.query, query_embeddings=[vector], n_results=k,
+        result = self.call("query", col.query, query_embeddings=[vector], n_results=k,
                             include=["documents", "metadatas", "distances"])
         rows = zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
-        return [(Chunk(i, t or "", dict(m or {})), 1.0 - d) for i, t, m, d in rows]
+        # A row without metadata is a chunk deleted while the query ran: not a passage.
+        found = [(Chunk(i, t or "", dict(m)), 1.0 - d) for i, t, m, d in rows if m]
+        keep = {c.id for c in self._finished([c for c, _ in found])}
+        return [(c, score) for c, score in found if c.id in keep]
+
+    def _finished(self, chunks: list[Chunk]) -> list[Chunk]:
+        # Read after the chunks: a version that was unfinished when they were read is either still
+        # marked now, or complete by now (the mark goes only after its last chunk is written).
+        if not chunks:
+            return chunks
+        marked = self.unfinished()
+        if not marked:
+            return chunks
+        return [c for c in chunks if c.metadata.get("doc_hash") not in marked.get(c.source, ())]
+
+    def unfinished(self) -> dict[str, list[str]]:
+        """Return the document versions that a writer has begun but not finished: {source: [doc_hash]}."""
+        return json.loads(self._metadata().get(UNFINISHED) or "{}")
+
+    def _metadata(self) -> dict:
+        if self.collection() is None:
+            return {}
+        fresh = self.call("read", self.client.get_collection, self.collection_name, embedding_function=None)
+        return dict(fresh.metadata or {})
 
     def sources(self) -> list[SourceInfo]:
         """Summarise the indexed documents, one entry per source."""
@@ -239,13 +220,19 @@ class ChunkStore:
         return sorted(found.values(), key=lambda s: s.source)
 
     # -- writing -----------------------------------------------------------------------------
+    def max_batch(self) -> int:
+        """Return how many chunks Chroma takes in one write."""
+        if self._max_batch is None:
+            self._max_batch = int(self.call("read", self.client.get_max_batch_size))
+        return self._max_batch
+
     def upsert(self, chunks: list[Chunk], vectors: list[list[float]]) -> None:
         """Write chunks with their vectors, in as few calls as Chroma allows."""
         col = self.collection(create=True)
-        step = self._call("write", self.client.get_max_batch_size)
+        step = self.max_batch()
         for i in range(0, len(chunks), step):
             part = chunks[i : i + step]
-            self._call("write", col.upsert, ids=[c.id for c in part], documents=[c.text for c in part],
+            self.call("write", col.upsert, ids=[c.id for c in part], documents=[c.text for c in part],
                        metadatas=[c.metadata for c in part], embeddings=vectors[i : i + step])
 
     def delete(self, ids: list[str]) -> None:
@@ -253,19 +240,30 @@ class ChunkStore:
         if ids:
             col = self.collection(create=True)
             for i in range(0, len(ids), PAGE):
-                self._call("delete", col.delete, ids=ids[i : i + PAGE])
+                self.call("delete", col.delete, ids=ids[i : i + PAGE])
 
     def bump_revision(self) -> None:
         """Tell readers that the content changed."""
-        col = self.collection(create=True)
-        fresh = self._call("read", self.client.get_collection, self.collection_name, embedding_function=None)
-        metadata = dict(fresh.metadata or {})
+        metadata = self._metadata()
         metadata["revision"] = int(metadata.get("revision", 0)) + 1
-        self._call("write", col.modify, metadata=metadata)
+        self._set_metadata(metadata)
 
+    def mark_unfinished(self, source: str, doc_hash: str) -> None:
+        """Hide a version from readers until `mark_finished`: it is about to be written in several parts."""
+        metadata = self._metadata()
+        marked = json.loads(metadata.get(UNFINISHED) or "{}")
+        marked[source] = sorted(set(marked.get(source, [])) | {doc_hash})
+        metadata[UNFINISHED] = json.dumps(marked)
+        self._set_metadata(metadata)
 
-def open_store(settings: IndexSettings) -> ChunkStore:
-    """Open the configured index with the configured embedding model (nothing is created yet)."""
-    embeddings, name, dim = make_embeddings(settings)
-    return ChunkStore(make_client(settings), settings.collection, embeddings, name, dim,
-                      describe_location(settings))
+    def mark_finished(self, sources: set[str]) -> None:
+        """Drop the marks of these sources: their versions are complete, or their chunks are gone."""
+        metadata = self._metadata()
+        marked = json.loads(metadata.get(UNFINISHED) or "{}")
+        if sources & set(marked):
+            metadata[UNFINISHED] = json.dumps({s: h for s, h in marked.items() if s not in sources})
+            self._set_metadata(metadata)
+
+    def _set_metadata(self, metadata: dict) -> None:
+        # Chroma replaces the whole mapping: callers pass it back complete (model, revision, marks).
+        self.call("write", self.collection(create=True).modify, metadata=metadata)

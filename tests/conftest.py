@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from bot.testing import free_port
 from bot.testing.vectors import bag_of_words
 from ingest import ChunkStore, IndexSettings
-from ingest.store import describe_location, make_client
+from ingest.opening import describe_location, make_client
 
 REPO = Path(__file__).resolve().parents[1]
 ANNOUNCEMENT = REPO / "data" / "documents" / "us-cluster-mission-to-the-eu-2018.txt"

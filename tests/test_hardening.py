@@ -64,6 +64,8 @@ BAD_UPLOADS = [
     ("report.docx", zip_bomb(), "could not be read"),
     ("locked.pdf", encrypted_pdf(), "encrypted"),
     ("empty.md", b"   \n\n", "empty"),
+    ("notes.txt.meta.yaml", b"title: Hijacked title\n", "name of a metadata file"),
+    ("outline.md", b"# Programme\n\n## Day one\n", "no text under them"),
 ]
 
 

@@ -284,8 +284,9 @@ async def test_a_second_reindex_while_one_runs_is_told_so(harness):
     admin = member(620, "organiser", roles=[ADMIN_ROLE_ID])
     first = await harness.command("reindex", [{"name": "full", "type": 5, "value": True}], who=admin)
     await harness.reply_to(first)  # deferred; the full re-index is running
-    second = await harness.reply_to(await harness.command("reindex", who=admin))
-    assert "already running" in second.body["data"]["content"]
+    second = await harness.reply_to(await harness.command("reindex", who=admin))  # at once, not deferred
+    assert second.ephemeral is True
+    assert "A re-index is already running; try again when it has finished." in second.body["data"]["content"]
     done = await harness.reply_to(first, "@original", timeout=60)
     assert re.search(r"[1-9]\d* added, 0 updated, 0 unchanged", done.body["content"])
 
@@ -307,3 +308,28 @@ async def test_docs_remove_deletes_the_file_and_its_passages(harness):
         {"name": "source", "type": 3, "value": "../../etc/passwd"}]}], who=admin)
     edit = await harness.reply_to(token, "@original")
     assert "Not removed" in edit.body["content"]
+
+
+async def test_docs_add_names_every_format_the_indexer_reads(harness):
+    from ingest import SUPPORTED_FORMATS
+
+    docs = next(c for c in harness.server.commands if c["name"] == "docs")
+    add = next(o for o in docs["options"] if o["name"] == "add")
+    described = add["options"][0]["description"]
+    assert all(f" {suffix.lstrip('.')}" in described.replace(",", " ") for suffix in SUPPORTED_FORMATS), described
+
+
+async def test_docs_list_and_remove_offer_documents_not_their_metadata_files(harness):
+    admin = member(631, "organiser", roles=[ADMIN_ROLE_ID])
+    sidecar = "us-cluster-mission-to-the-eu-2018.txt.meta.yaml"
+    listing = (await harness.reply_to(await harness.command("docs", [{"name": "list", "type": 1, "options": []}],
+                                                            who=admin))).body["data"]["content"]
+    assert "`us-cluster-mission-to-the-eu-2018.txt`" in listing and "meta.yaml" not in listing
+    focused = [{"name": "remove", "type": 1, "options": [
+        {"name": "source", "type": 3, "value": "us-cluster", "focused": True}]}]
+    choices = (await harness.reply_to(await harness.command("docs", focused, who=admin, kind=4))).body
+    assert [c["value"] for c in choices["data"]["choices"]] == ["us-cluster-mission-to-the-eu-2018.txt"]
+    token = await harness.command("docs", [{"name": "remove", "type": 1, "options": [
+        {"name": "source", "type": 3, "value": sidecar}]}], who=admin)
+    edit = await harness.reply_to(token, "@original")
+    assert "Not removed" in edit.body["content"] and (harness.docs / sidecar).is_file()

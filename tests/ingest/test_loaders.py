@@ -10,7 +10,7 @@ import pytest
 from ingest.loaders import LoadError, load_file
 from ingest.sentences import sentence_spans
 from ingest.splitting import make_splitter, split_document
-from tests.conftest import ANNOUNCEMENT
+from tests.conftest import ANNOUNCEMENT, REPO
 
 
 def make_pdf(pages: list[str], title: str = "Mission report") -> bytes:
@@ -148,3 +148,15 @@ def test_a_chunk_that_starts_by_leaning_on_the_sentence_before_takes_it_in():
     assert listing.text.startswith("Following the roundtable, delegation participants")
     assert not any(p.text.startswith(("These ", "Following,")) for p in pieces)
 
+
+
+def test_no_bundled_chunk_is_longer_than_the_maximum_the_readme_states():
+    # README, MISSIONBOT_CHUNK_SIZE: "the maximum is 1.5 x this" (a chunk may take in the sentences it leans on).
+    from ingest import IndexSettings, list_documents
+
+    settings = IndexSettings(_env_file=None)
+    splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
+    files = list_documents(settings.docs_dir, settings.agenda_file).files
+    lengths = [len(p.text) for f in files for p in split_document(load_file(f.path, f.path.read_bytes()), splitter)]
+    assert len(files) > 30 and max(lengths) <= settings.chunk_size * 3 // 2
+    assert "the maximum is 1.5 × this: 750 characters by default" in (REPO / "README.md").read_text()

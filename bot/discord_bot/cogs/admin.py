@@ -12,7 +12,7 @@ from bot.discord_bot.client import MissionBot, admin_only
 from bot.discord_bot.render import split_text
 from bot.inflight import ShuttingDown
 from bot.wording import failure_reply, reindex_report
-from ingest import IndexBusy, IndexReport
+from ingest import IndexBusy, IndexReport, describe_formats
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Docs(app_commands.Group, name="docs", description="Manage the documents I 
         return True
 
     @app_commands.command(name="add")
-    @app_commands.describe(file="A pdf, md, txt, html or docx document")
+    @app_commands.describe(file=f"A {describe_formats()} document")
     async def add(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """Add (or replace) a document and index it."""
         limit = self.bot.settings.max_upload_mb
@@ -114,8 +114,8 @@ class Admin(commands.Cog):
     async def periodic(self) -> None:
         try:
             await self.bot.assistant.reindex()
-        except IndexBusy:
-            log.info("periodic re-index skipped: a re-index is already running")
+        except IndexBusy as exc:
+            log.info("periodic re-index skipped: %s", exc)
         except ShuttingDown:
             log.info("periodic re-index skipped: the bot is stopping")
         except Exception:  # noqa: BLE001 - the next run tries again
