@@ -1,12 +1,16 @@
-"""Fit the extractive reader's feature weights and refusal threshold on the dev question set.
+"""Fit the extractive reader's weights and refusal threshold on the dev question set.
 
-Run: `.venv/bin/python -m benchmarks.fit_reader [--write]`. Every dev question is read by the engine;
-each candidate sentence is labelled an answer when it contains the question's expected facts (at least
-half of them, for a list). A logistic regression (L2, each question weighing the same) is fitted to those
-labels; the refusal threshold is then the lowest probability that still refuses 90% of the dev
-questions the documents cannot answer, so that as many answerable ones as possible are answered. The precision/recall of that choice is
-printed for every threshold. `--write` stores the weights in `bot/weights.py`. Only the dev split is
-read: the test split stays unseen.
+Run: `.venv/bin/python -m benchmarks.fit_reader [--write | --ablate]`. Every dev question is read by the
+engine; each candidate sentence is labelled an answer when it contains the question's expected facts (at
+least half of them, for a list). Two small models are fitted:
+- the ranker, listwise: the weights under which a question's answer sentences are most likely among its
+  sentences (softmax over them), with an L2 penalty;
+- answerability, a logistic regression on the best sentence's features: does the question have an answer
+  in the documents at all (the dev questions marked `refuse` have none).
+The refusal threshold is then the lowest probability that still refuses 90% of the dev questions the
+documents cannot answer, so that as many answerable ones as possible are answered; the precision/recall
+curve is printed for every threshold. `--write` stores all this in `bot/weights.py`; `--ablate` refits
+without each feature in turn. Only the dev split is read: the test split stays unseen.
 """
 
 from __future__ import annotations
@@ -77,7 +81,8 @@ def pointwise(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, n
     p = 1 / (1 + np.exp(-np.clip(x @ theta, -30, 30)))
     penalty = np.full_like(theta, L2)
     penalty[-1] = 0.0
-    value = float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12))) - 0.5 * float(np.sum(penalty * theta**2))
+    value = float(np.sum(y * np.log(p + 1e-12) + (1 - y) * np.log(1 - p + 1e-12)))
+    value -= 0.5 * float(np.sum(penalty * theta**2))
     return value, x.T @ (y - p) - penalty * theta
 
 

@@ -40,6 +40,11 @@ class Resolution:
     narrowed: bool  # a place or kind constraint picked some of the role's entities, not all
 
     @property
+    def by_role(self) -> bool:
+        """Say whether a role picked the subjects ("the mission's US partner")."""
+        return any(key == "role" for key, _ in self.constraints)
+
+    @property
     def words(self) -> set[str]:
         """Return the terms of the constraints: the words the question used to describe its subjects."""
         return set().union(*(set(terms(value)) for _, value in self.constraints))
@@ -58,14 +63,16 @@ class Catalogue:
         # A term in every role ("mission") says little about which role is meant.
         self._role_weight = {t: math.log(1 + len(roles) / n) for t, n in df.items()}
         self._any_role_terms = set(df)
+        self._names = tuple(n for e in self.entities for n in e.names)
+        self._places = tuple(sorted({e.facts[f] for e in self.entities for f in PLACE_FIELDS if e.facts.get(f)}))
 
-    def names(self) -> list[str]:
+    def names(self) -> tuple[str, ...]:
         """Return every alias of every subject."""
-        return [n for e in self.entities for n in e.names]
+        return self._names
 
-    def places(self) -> set[str]:
+    def places(self) -> tuple[str, ...]:
         """Return the place names the documents' facts mention."""
-        return {e.facts[f] for e in self.entities for f in PLACE_FIELDS if e.facts.get(f)}
+        return self._places
 
     def by_source(self, source: str) -> Entity | None:
         """Return the subject of a document, if it has one."""
@@ -95,23 +102,23 @@ class Catalogue:
                 head: tuple[str, ...] = ()) -> Resolution | None:
         """Return the subjects a question describes by role, place and kind, or None if it describes none.
 
-        The most strongly stated role wins, unless a place the question names picks subjects of a weaker
-        one ("the Ohio member of the delegation"). `among` replaces the role: the subjects an earlier
+        The most strongly stated role wins, unless the place or kind the question names picks subjects of a
+        weaker one ("the Ohio member of the delegation"). `among` replaces the role: the subjects an earlier
         answer named ("which of *them* …").
         """
         if among is not None:
             return self._narrow(among, [], question_terms, set(head))
         roles = self._roles(question_terms)
         for role in roles:
-            resolution = self._narrow(self._with_role(role), [("role", role)], question_terms, set())
+            resolution = self._narrow(self._with_role(role), [("role", role)], question_terms, set(head))
             if resolution.narrowed:
-                return self._narrow(resolution.entities, resolution.constraints, question_terms, set(head))
+                return resolution
         if roles:
             return self._narrow(self._with_role(roles[0]), [("role", roles[0])], question_terms, set(head))
         # Without a role, a place or a kind picks subjects only when that is all the question asks
         # ("which incubators …", "which organisations are based in Belgium?"), not "which clusters
         # merged to form …": what is left of it must be the noun asked with and a few empty verbs.
-        resolution = self._narrow(self.entities, [], _place_terms(question_terms, self.places()) | set(head),
+        resolution = self._narrow(self.entities, [], _place_terms(question_terms, self._places) | set(head),
                                   set(head))
         if not resolution.narrowed or not self.only_describes(question_terms, resolution, head):
             return None
@@ -120,7 +127,7 @@ class Catalogue:
     def only_describes(self, question_terms: set[str], resolution: Resolution, head: tuple[str, ...]) -> bool:
         """Say whether all a question says is which subjects it wants ("which US organisations were
         part of the delegation?"), so that naming them answers it."""
-        stated = resolution.words | set(head) | _place_terms(question_terms, self.places())
+        stated = resolution.words | set(head) | _place_terms(question_terms, self._places)
         return not question_terms - stated - self._any_role_terms - _EMPTY
 
     def _with_role(self, role: str) -> list[Entity]:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.answer import Citation
 from bot.extractive import Candidate
-from bot.features import counts, given
+from bot.features import ACCEPTS, counts, given
 from bot.question import Question
 from bot.spans import Span
 from bot.text import terms
@@ -22,9 +22,6 @@ from ingest import ANAPHOR
 QUOTE_BUDGET = 220  # characters of quoted evidence per sentence; keeps the median answer near 250
 MAX_ITEMS = 12
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=\()|\s+[–—]\s+")
-_ACCEPTS = {"name": ("name", "person"), "person": ("person",), "place": ("place",), "date": ("date",),
-            "time": ("time",),
-            "number": ("number", "duration"), "duration": ("duration",), "money": ("money",)}
 
 
 def compose(question: Question, candidates: list[Candidate], known: tuple[str, ...] = (),
@@ -60,7 +57,7 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
     if question.wants is None:
         return ""
     asked = set(terms(question.text)) | set().union(*(set(terms(k)) for k in known))
-    spans = [s for s in candidate.spans if s.kind in _ACCEPTS[question.wants] and not given(s, asked)]
+    spans = [s for s in candidate.spans if s.kind in ACCEPTS[question.wants] and not given(s, asked)]
     if not spans:
         return ""
     if question.wants_list:
@@ -68,7 +65,29 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
         return _join(items)
     if question.wants == "number" and question.head:  # "how many states": the number that counts states
         spans = [s for s in spans if counts(candidate.text, s, set(question.head))] or spans
+    doer = _doer(question, candidate.text, spans)
+    if doer is not None:
+        return doer.text
     return max(spans, key=lambda s: _closeness(candidate.text, s, question)).text
+
+
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?$", re.I)
+
+
+def _doer(question: Question, text: str, spans: list[Span]) -> Span | None:
+    """For "who *led* …?", return who does it in the sentence: the first name before the verb ("inno TSD with
+    … partner SRI, led …"), or the first after it in the passive ("founded … by George Kozmetsky")."""
+    if question.wants not in ("name", "person") or not question.focus:
+        return None
+    wanted = set(terms(question.focus[0]))
+    verb = next((m for m in re.finditer(r"[\w-]+", text) if set(terms(m.group(0))) & wanted), None) if wanted else None
+    if verb is None:  # "who started …?" said in other words ("founded … by X"): the agent named after "by"
+        if not question.text.lstrip().casefold().startswith(("who ", "whom ")):
+            return None
+        return next((s for s in spans if re.search(r"\bby\s+(?:the\s+)?$", text[: s.start])), None)
+    if _PASSIVE.search(text[: verb.start()]) or re.match(r"\s+by\b", text[verb.end():]):
+        return next((s for s in spans if s.start > verb.end()), None)
+    return next((s for s in spans if s.end <= verb.start()), None)
 
 
 def _closeness(text: str, span: Span, question: Question) -> tuple[float, float, int]:

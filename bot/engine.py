@@ -18,17 +18,16 @@ from bot.compose import compose
 from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, LexicalIndex, Passage
-from bot.structured import list_answer, programme_answer, publication_answer
+from bot.structured import programme_answer, publication_answer
+from bot.subjects import MAX_SUBJECTS, Subjects, find_subjects
 from bot.text import terms
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, newest_versions
 
 log = logging.getLogger(__name__)
 
-MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 LLM_GATE = 0.5  # share of the refusal threshold at which the LLM still gets to read the passages
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
-_PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 
 
@@ -100,12 +99,14 @@ class Reading:
     """What the engine found for a question before writing the answer."""
 
     question: Question
-    subjects: list[Entity]
+    about: Subjects
     passages: list[Passage]
-    candidates: list[Candidate]  # scored sentences, best first
-    listed: Answer | None = None  # the answer, when the documents' facts list what was asked
-    described: bool = False  # the question described its subjects ("the mission's US partner"), not named them
-    named: list[Entity] = field(default_factory=list)  # the subjects the question names
+    candidates: list[Candidate]  # ranked sentences, best first
+    structured: Answer | None = None  # the answer, when the documents' structure gives it
+
+    @property
+    def subjects(self) -> list[Entity]:
+        return self.about.entities
 
 
 class AnswerEngine:
@@ -149,7 +150,7 @@ class AnswerEngine:
         started = time.perf_counter()
         reading = self.read(question, conversation)
         retrieved = time.perf_counter()
-        result = reading.listed or self._answer(reading)
+        result = reading.structured or self._answer(reading)
         done = time.perf_counter()
         asked = reading.question
         result.standalone_question = asked.standalone if asked.standalone != asked.text else None
@@ -170,7 +171,7 @@ class AnswerEngine:
             named = catalogue.mentioned(result.short)
             if named:
                 return named[:MAX_SUBJECTS]
-        return reading.subjects or catalogue.mentioned(result.answer)[:MAX_SUBJECTS]
+        return reading.subjects
 
     def read(self, question: str, conversation: Conversation | None = None) -> Reading:
         """Analyse a question, find its subjects and passages, and score their sentences as answers."""
@@ -179,52 +180,21 @@ class AnswerEngine:
         asked = analyse(text, previous, standalone)
         structured = publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
         if structured is not None:
-            return Reading(asked, [], [], [], structured)
+            return Reading(asked, Subjects(), [], [], structured)
         catalogue = self.catalogue()
-        subjects, described_by, listed = self._subjects(asked, catalogue, conversation if previous else None)
-        if listed is not None:
-            return Reading(asked, subjects, [], [], listed)
+        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] if previous else []
+        about = find_subjects(asked, catalogue, self.store, earlier)
+        subjects = about.entities
+        if about.listed is not None:
+            return Reading(asked, about, [], [], about.listed)
         query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
         lexical = self.retriever.lexical()  # one revision check per question, shared by both steps
         passages = self._passages(asked, query_vector, lexical, subjects)
         if not passages and self.store.count() == 0:
             raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
         candidates = self.reader.read(asked, query_vector, passages, lexical, subjects, catalogue.names(),
-                                      sorted(catalogue.places()), described_by) if passages else []
-        return Reading(asked, subjects, passages, candidates, described=bool(described_by),
-                       named=catalogue.mentioned(text))
-
-    def _subjects(self, asked: Question, catalogue: Catalogue,
-                  conversation: Conversation | None) -> tuple[list[Entity], set[str], Answer | None]:
-        """Return the subjects the question is about (named, described, or carried from the last turn),
-        the words it described them with ("US partner"), and an answer listing them when the question
-        asks which subjects match a place or a kind ("which of the visited organisations are Belgian?")."""
-        named = catalogue.mentioned(asked.text)
-        earlier = [e for e in (catalogue.by_source(s) for s in conversation.last.subjects) if e] if conversation else []
-        among = earlier if earlier and _PLURAL_PRONOUN.search(asked.text) else None
-        # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden.
-        resolution = None if asked.yes_no and not named else catalogue.resolve(
-            set(terms(asked.text)), among, asked.head + asked.modifiers)
-        question_terms = set(terms(asked.text))
-        by_role = resolution if resolution and (among or any(k == "role" for k, _ in resolution.constraints)) else None
-        # "Which of the visited organisations are Belgian?", "which US organisations were in the delegation?":
-        # the documents' facts name the subjects, each cited where a document says so.
-        if resolution and asked.wants == "name" and not named and not asked.yes_no and (
-                resolution.narrowed and catalogue.only_describes(question_terms, resolution, asked.head + asked.modifiers)
-                or asked.wants_list and (by_role or resolution.narrowed)):
-            listed = list_answer(self.store, catalogue, asked, resolution)
-            if listed.grounded:
-                return resolution.entities, resolution.words, listed
-        # A description by role ("the mission's US partner") stands for its subjects; a place alone
-        # ("did they go to Sweden?") does not make the question about the organisations there.
-        described = [e for e in by_role.entities if e not in named] if by_role else []
-        if named and 0 < len(described) <= MAX_SUBJECTS:
-            return named + described, by_role.words, None  # "inno TSD's American partner": both
-        if named:
-            return named, set(), None
-        if by_role and len(by_role.entities) <= MAX_SUBJECTS:
-            return by_role.entities, by_role.words, None
-        return earlier[:MAX_SUBJECTS], set(), None
+                                      catalogue.places(), about.described_by) if passages else []
+        return Reading(asked, about, passages, candidates)
 
     def _passages(self, asked: Question, query_vector: np.ndarray, lexical: LexicalIndex,
                   subjects: list[Entity]) -> list[Passage]:
@@ -239,15 +209,15 @@ class AnswerEngine:
         return passages
 
     def _answer(self, reading: Reading) -> Answer:
-        asked, passages, candidates, subjects = reading.question, reading.passages, reading.candidates, reading.subjects
+        asked, candidates, subjects = reading.question, reading.candidates, reading.subjects
         likely = self.reader.answerability(candidates)
         grounded = likely >= self.threshold and not disclaimed(candidates, asked)
         note = None
-        # The model reads better than the sentence scorer, so it sees the passages on weaker evidence,
+        # The model reads better than the sentence ranker, so it sees the passages on weaker evidence,
         # and may itself say that they do not answer.
         if self.llm is not None and likely >= self.threshold * LLM_GATE:
             try:
-                return self.llm.answer(asked.text, asked.standalone, passages)
+                return self.llm.answer(asked.text, asked.standalone, reading.passages)
             except LLMUnavailable as exc:
                 log.warning("LLM unavailable, answering extractively: %s", exc)
                 note = f"{exc} " + ("This is an extractive answer quoting the documents." if grounded else
@@ -256,13 +226,18 @@ class AnswerEngine:
             return Answer(asked.text, REFUSAL, False, "extractive", note=note)
         answers = [c for c in candidates if not c.disclaims]
         catalogue = self.catalogue()
-        # "Which of the roundtable's co-organisers was founded in 2009?": the answer is the described subject
-        # whose own document holds the best sentence.
-        chosen = next((e for e in subjects if e.source == answers[0].passage.chunk.source), None)
-        lead = chosen.name if reading.described and len(subjects) > 1 and asked.wants == "name" and chosen else None
+        described = [e for e in subjects if e not in reading.about.named]
+        # "Which of the roundtable's co-organisers was founded in 2009?": the described subject whose own
+        # document holds the best sentence is the answer.
+        chosen = next((e for e in described if e.source == answers[0].passage.chunk.source), None)
+        lead = chosen.name if chosen and len(described) > 1 and asked.wants == "name" else None
         # What the question names is no answer; a subject it only described may be ("inno TSD's partner": SRI).
-        short, text, citations = compose(asked, answers, tuple(n for e in reading.named for n in e.names),
+        short, text, citations = compose(asked, answers, tuple(n for e in reading.about.named for n in e.names),
                                          lambda source: (e := catalogue.by_source(source)) and e.name, lead)
-        if reading.described and len(subjects) == 1 and not any(n.casefold() in text.casefold() for n in subjects[0].names):
-            text = f"{subjects[0].name}: {text}"  # say who "it" is when the question only described it
+        if len(described) == 1 and not reading.about.named and not _names_in(described[0], text):
+            text = f"{described[0].name}: {text}"  # say who "it" is when the question only described it
         return Answer(asked.text, text, True, "extractive", citations, note=note, short=short)
+
+
+def _names_in(entity: Entity, text: str) -> bool:
+    return any(n.casefold() in text.casefold() for n in entity.names)

@@ -109,12 +109,12 @@ def names(text: str, subjects: list[Entity]) -> float:
 
 
 def given(span: Span, asked: set[str]) -> bool:
-    """Say whether the question already gives a span (at least half its words; for a quantity, its
+    """Say whether the question already gives a span (more than half its words; for a quantity, its
     number): it is no answer then. "four days" answers "how many days": the question gives "days", not "four"."""
     span_terms = set(terms(span.text))
     if span.kind in _QUANTITIES:
         span_terms = {t for t in span_terms if t[:1].isdigit()} or span_terms
-    return not span_terms or len(span_terms & asked) * 2 >= len(span_terms)
+    return not span_terms or len(span_terms & asked) * 2 > len(span_terms) or span_terms <= asked
 
 
 def counts(text: str, span: Span, head: set[str]) -> bool:

@@ -90,6 +90,10 @@ def _focus(words: list[str], head: list[str]) -> tuple[str, ...]:
     if head and head[0] not in _HEAD_KIND:
         return (head[0],)
     folded = [w.casefold() for w in words]
+    if head and head[0] in folded:  # "which body *formed* …": the verb right after the noun asked with
+        after = folded.index(head[0]) + 1
+        if after < len(folded) and words[after][:1].islower() and terms(folded[after]) and folded[after] not in _COPULA:
+            return (folded[after],)
     for i, word in enumerate(folded[:-1]):
         if word not in ("who", "what"):
             continue

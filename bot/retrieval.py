@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -156,11 +157,16 @@ class HybridRetriever:
         return top + [p for p in best_words if p not in top and p in kept]
 
 
+@functools.lru_cache(maxsize=8192)
+def _chunk_terms(text: str) -> frozenset[str]:
+    return frozenset(terms(text))
+
+
 def _collapse(passages: list[Passage], threshold: float = 0.9) -> list[Passage]:
     """Drop passages whose words nearly repeat a better-ranked passage's."""
     kept: list[tuple[Passage, set[str]]] = []
     for passage in passages:
-        words = set(terms(passage.chunk.text))
+        words = _chunk_terms(passage.chunk.text)
         if any(len(words & seen) / max(1, len(words | seen)) >= threshold for _, seen in kept):
             continue
         kept.append((passage, words))

@@ -29,7 +29,8 @@ _DATE = re.compile(
     rf"|\d{{1,2}}[/.]\d{{1,2}}[/.]\d{{2,4}}|\d{{4}}-\d\d-\d\d"
     rf"|{_YEAR}(?:\s*[–-]\s*(?:{_YEAR}|\d\d))?(?!\d)"
     rf"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))")
-_TIME = re.compile(r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?|h)?\b|\b\d{1,2}\s*[ap]\.?m\.?(?!\w)|\bnoon\b|\bmidnight\b", re.I)
+_TIME = re.compile(r"\b\d{1,2}[:.]\d\d\s*(?:[ap]\.?m\.?|h)?\b|\b\d{1,2}\s*[ap]\.?m\.?(?!\w)|\bnoon\b|\bmidnight\b",
+                   re.I)
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _QUALIFIER = r"(?:(?:more|fewer|less)\s+than|over|about|around|nearly|almost|some|at\s+least|up\s+to)\s+(?:a\s+)?"
 _NUMBER = re.compile(rf"\b(?:{_QUALIFIER})?(?:\d[\d,.]*\d|\d|(?:{_NUMBER_WORD})\b|a\s+dozen\b)(?![\w/:])", re.I)
@@ -158,6 +159,20 @@ def _closes(word: str) -> bool:
 
 def find_spans(sentence: str, places: Iterable[str] = (), names: Iterable[str] = ()) -> list[Span]:
     """Return the typed spans of a sentence; `places` and `names` are known ones (from the documents)."""
+    return list(_find_spans(sentence, tuple(places), tuple(names)))
+
+
+@functools.lru_cache(maxsize=1)
+def _known(places: tuple[str, ...], names: tuple[str, ...]) -> tuple[frozenset[str], re.Pattern | None]:
+    """Return the folded known places, and one pattern matching any known name as written."""
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                         + r")(?![\w-])") if names else None
+    return _world_places() | {fold(p) for p in places}, pattern
+
+
+@functools.lru_cache(maxsize=16384)  # a sentence's spans depend only on it and the documents' names
+def _find_spans(sentence: str, places: tuple[str, ...], names: tuple[str, ...]) -> tuple[Span, ...]:
+    known_places, name_pattern = _known(places, names)
     spans: list[Span] = []
     taken: list[tuple[int, int]] = []
 
@@ -169,10 +184,8 @@ def find_spans(sentence: str, places: Iterable[str] = (), names: Iterable[str] =
     for pattern, kind in ((_MONEY, "money"), (_TIME, "time")):  # "US$748,244" is money, not the name "US"
         for match in pattern.finditer(sentence):
             add(match.start(), match.end(), kind)
-    for name in names:  # the documents' own names first, as written ("imec", "inno TSD", "CLEAN")
-        for match in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", sentence):
-            add(match.start(), match.end(), "name")
-    known_places = _world_places() | {fold(p) for p in places}
+    for match in name_pattern.finditer(sentence) if name_pattern else ():  # the documents' own names first
+        add(match.start(), match.end(), "name")  # as written ("imec", "inno TSD", "CLEAN")
     for start, end in capitalised_phrases(sentence):
         words = fold(sentence[start:end]).split()
         if words == words[:1] and words[0] in DEMONYM_PLACES and re.match(r"\s+[a-z]", sentence[end:]):
@@ -187,7 +200,7 @@ def find_spans(sentence: str, places: Iterable[str] = (), names: Iterable[str] =
     for pattern, kind in ((_DATE, "date"), (_DURATION, "duration"), (_NUMBER, "number")):
         for match in pattern.finditer(sentence):
             add(match.start(), match.end(), kind)
-    return sorted(spans, key=lambda s: s.start)
+    return tuple(sorted(spans, key=lambda s: s.start))
 
 
 def _after_locative(sentence: str, start: int) -> bool:
@@ -202,7 +215,9 @@ def _after_locative(sentence: str, start: int) -> bool:
 
 def _is_person(sentence: str, start: int, end: int, words: list[str]) -> bool:
     names = [w for w in words if w not in _PARTICLES]
-    if not 2 <= len(names) <= 4 or not all(w.replace(".", "").isalpha() for w in names) or set(words) & _INSTITUTION_WORDS or any(len(w) > 2 and w.isupper() for w in sentence[start:end].split()):
+    if not 2 <= len(names) <= 4 or not all(w.replace(".", "").isalpha() for w in names):
+        return False
+    if set(words) & _INSTITUTION_WORDS or any(len(w) > 2 and w.isupper() for w in sentence[start:end].split()):
         return False
     before = fold(sentence[max(0, start - 30):start]).split()[-2:]
     return bool(set(before) & (_PERSON_CUES | {"by", "under"}))

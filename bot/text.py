@@ -171,15 +171,25 @@ def _term(token: str) -> str | None:
 
 def tokens(text: str) -> list[str]:
     """Return the folded word tokens of text ("U.S." stays one token)."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=65536)  # sentences and names recur from question to question
+def _tokens(text: str) -> tuple[str, ...]:
     text = fold(_expand_numeric_dates(text))
     text = _PHRASE.sub(lambda m: _PHRASES[m.group(0)], text)
     found = (t.replace(".", "") if re.fullmatch(r"(?:[a-z]\.){2,}", t) else re.sub(r"['’]s$", "", t)
              for t in _WORD.findall(text))
-    return [t for t in found if len(t) > 1 or t.isdigit()]
+    return tuple(t for t in found if len(t) > 1 or t.isdigit())
 
 
 def terms(text: str) -> list[str]:
     """Return the normalised content terms of text, in order, stopwords removed."""
+    return list(_terms(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _terms(text: str) -> tuple[str, ...]:
     out = []
     for token in tokens(text):
         term = _term(token)
@@ -187,7 +197,7 @@ def terms(text: str) -> list[str]:
             out.append(term)
         if "-" in token:  # "co-creation" also matches "creation" ("co" alone means nothing)
             out.extend(t for t in (_term(p) for p in token.split("-") if len(p) > 2) if t)
-    return out
+    return tuple(out)
 
 
 def has_number(text: str) -> bool:

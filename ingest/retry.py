@@ -24,7 +24,7 @@ def transient(exc: BaseException) -> bool:
     return isinstance(exc, httpx.TransportError | ConnectionError)
 
 
-def persist(seconds: float, where: str, fn: Callable[..., T], *args, **kwargs) -> T:
+def persist(seconds: float, where: str, fn: Callable[..., T], /, *args, **kwargs) -> T:
     """Call fn, retrying with growing pauses for up to `seconds` while the server cannot be reached;
     then raise the last error."""
     if seconds <= 0:

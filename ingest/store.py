@@ -162,7 +162,7 @@ class ChunkStore:
         col = self.collection()
         if col is None:
             return []
-        page = self._call("read", col.get, where={"source": source}, include=["metadatas", "documents"])
+        page = self.call("read", col.get, where={"source": source}, include=["metadatas", "documents"])
         chunks = [Chunk(i, t or "", dict(m)) for i, t, m in zip(page["ids"], page["documents"], page["metadatas"]) if m]
         return sorted(self._finished(chunks), key=lambda c: c.metadata.get("start_index", 0))
 

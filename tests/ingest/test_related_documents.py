@@ -31,7 +31,8 @@ def test_front_matter_is_complete_and_every_source_is_a_url(path):
     else:
         assert URL.match(front["url"]) and front["url"] in front["sources"]
         assert front["sources"] and all(URL.match(s) for s in front["sources"])
-        assert front["kind"].strip()
+        kinds = front["kind"] if isinstance(front["kind"], list) else [front["kind"]]
+        assert kinds and all(isinstance(k, str) and k.strip() for k in kinds)
     assert len(text) <= 4000, f"{path.name} is {len(text)} characters"
 
 

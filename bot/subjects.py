@@ -1,0 +1,67 @@
+"""What a question is about: the subjects it names ("EnergyVille"), describes ("inno TSD's US partner",
+"the Ohio member of the delegation") or carries over from the last turn ("and who funds *it*?"), and, when
+all it asks is which subjects fit a description ("which of the visited organisations are Belgian?"), the
+answer that names them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bot.answer import Answer
+from bot.catalogue import Catalogue, Entity, Resolution
+from bot.question import Question
+from bot.structured import list_answer
+from bot.text import terms
+from ingest import ChunkStore
+
+MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
+_PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)
+
+
+@dataclass
+class Subjects:
+    """The subjects of one question."""
+
+    entities: list[Entity] = field(default_factory=list)
+    named: list[Entity] = field(default_factory=list)  # those the question names (no answer to it)
+    described_by: set[str] = field(default_factory=set)  # the words that described the others ("US partner")
+    listed: Answer | None = None  # the answer, when naming the subjects is all the question asks
+
+
+def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
+                  earlier: list[Entity] = ()) -> Subjects:
+    """Return the subjects of a question; `earlier` are the last turn's, for a follow-up."""
+    named = catalogue.mentioned(question.text)
+    asked_for = question.head + question.modifiers
+    among = list(earlier) if earlier and _PLURAL_PRONOUN.search(question.text) else None
+    # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden.
+    resolution = None if question.yes_no and not named else catalogue.resolve(
+        set(terms(question.text)), among, asked_for)
+    if resolution and _asks_which(question, catalogue, resolution, named, among):
+        listed = list_answer(store, catalogue, question, resolution)
+        if listed.grounded:
+            return Subjects(resolution.entities, named, resolution.words, listed)
+    # A description by role ("the mission's US partner") stands for its subjects; a place alone does not.
+    by_role = resolution if resolution and (among or resolution.by_role) else None
+    described = [e for e in by_role.entities if e not in named] if by_role else []
+    if named and 0 < len(described) <= MAX_SUBJECTS:
+        return Subjects(named + described, named, by_role.words)  # "inno TSD's American partner": both
+    if named:
+        return Subjects(named, named)
+    if by_role and len(by_role.entities) <= MAX_SUBJECTS:
+        return Subjects(by_role.entities, [], by_role.words)
+    return Subjects(list(earlier)[:MAX_SUBJECTS])
+
+
+def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution, named: list[Entity],
+                among: list[Entity] | None) -> bool:
+    """Say whether naming the resolved subjects answers the question: it asks for names, names none
+    itself, and either a place or kind picked them and that is all it says ("which of the visited are
+    Belgian?"), or it asks for a list of a role's subjects ("which US organisations were in the delegation?")."""
+    if question.wants != "name" or named or question.yes_no:
+        return False
+    if resolution.narrowed and catalogue.only_describes(set(terms(question.text)), resolution,
+                                                        question.head + question.modifiers):
+        return True
+    return question.wants_list and (resolution.narrowed or resolution.by_role or among is not None)
