@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -79,6 +80,10 @@ class Agenda(BaseModel):
                 found |= {e.date + dt.timedelta(n) for n in range((end - e.date).days + 1)}
         return sorted(found)
 
+    def countries(self) -> list[str]:
+        """Return every country the programme names, in order of appearance."""
+        return list(dict.fromkeys(c for e in self.entries for c in e.countries))
+
     def organisations(self) -> list[str]:
         """Return every organisation the programme names, in order of appearance."""
         return list(dict.fromkeys(o for e in self.entries for o in e.organisations))
@@ -94,6 +99,13 @@ class Agenda(BaseModel):
         if organisation:
             found = [e for e in found if _names_match(organisation, e)]
         return found
+
+    def search(self, day: str | None = None, country: str | None = None,
+               organisation: str | None = None) -> tuple[list[AgendaEntry], str | None]:
+        """Look up the entries matching filters as a person typed them; also return how an ambiguous day
+        was read (None when it was not). Raise ValueError when the day cannot be read."""
+        when = read_day(day, self) if day else None
+        return self.lookup(when and when.date, country, organisation), when and when.reading
 
 
 _ALIASES = {alias: canon for canon, group in DEMONYMS.items() for alias in group}
@@ -125,15 +137,32 @@ def _names_match(query: str, entry: AgendaEntry) -> bool:
     return False
 
 
-def parse_day(text: str, agenda: Agenda | None = None) -> dt.date:
-    """Parse a day given as 2018-11-06, 6 November, Nov 6, 06/11/2018 or 6; raise ValueError if unclear."""
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?$")
+
+
+@dataclass(frozen=True)
+class Day:
+    """A day read from what someone typed, and how it was read when the text allowed two readings."""
+
+    date: dt.date
+    reading: str | None = None  # e.g. "11/06/2018 read as month/day: 6 November 2018"
+
+
+def read_day(text: str, agenda: Agenda | None = None) -> Day:
+    """Read a day given as 2018-11-06, 6 November, Nov 6, 06/11/2018, 11/6 or 6; raise ValueError if unclear.
+
+    A numeric date (06/11/2018) is read day/month or month/day, whichever falls in the programme;
+    when both or neither do, day/month is used, and `reading` says so."""
     text = text.strip()
     try:
-        return dt.date.fromisoformat(text)
+        return Day(dt.date.fromisoformat(text))
     except ValueError:
         pass
-    parts = terms(text)
     first = agenda.days()[0] if agenda and agenda.days() else None
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        return _read_numeric(text, numeric, agenda, first)
+    parts = terms(text)
     numbers = [int(p) for p in parts if p.isdigit()]
     months = [MONTHS.index(p) + 1 for p in parts if p in MONTHS]
     year = next((n for n in numbers if n > 31), first.year if first else None)
@@ -141,7 +170,44 @@ def parse_day(text: str, agenda: Agenda | None = None) -> dt.date:
     month = months[0] if months else (first.month if first else None)
     if day is None or month is None or year is None:
         raise ValueError(f"cannot read a day from {text!r}; use a date such as 2018-11-06")
-    return dt.date(year, month, day)
+    return Day(_date(text, year, month, day))
+
+
+def _read_numeric(text: str, match: re.Match, agenda: Agenda | None, first: dt.date | None) -> Day:
+    a, b = int(match[1]), int(match[2])
+    year = int(match[3]) if match[3] else (first.year if first else None)
+    if year is None:
+        raise ValueError(f"cannot read a day from {text!r}; use a date such as 2018-11-06")
+    year += 2000 if year < 100 else 0
+    readings = [(name, date) for name, (day, month) in (("day/month", (a, b)), ("month/day", (b, a)))
+                if month <= 12 and (date := _date_or_none(year, month, day))]
+    if not readings:
+        raise ValueError(f"cannot read a day from {text!r}; use a date such as 2018-11-06")
+    days = set(agenda.days()) if agenda else set()
+    in_programme = [r for r in readings if r[1] in days]
+    name, date = (in_programme or readings)[0]
+    if len({d for _, d in readings}) == 1:
+        return Day(date)
+    return Day(date, f"{text} read as {name}: {date.day} {date:%B %Y}")
+
+
+def _date_or_none(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _date(text: str, year: int, month: int, day: int) -> dt.date:
+    date = _date_or_none(year, month, day)
+    if date is None:
+        raise ValueError(f"{text!r} is not a day of the calendar; use a date such as 2018-11-06")
+    return date
+
+
+def parse_day(text: str, agenda: Agenda | None = None) -> dt.date:
+    """Read a day (see read_day) and return only the date."""
+    return read_day(text, agenda).date
 
 
 def load_agenda(path: Path) -> Agenda:

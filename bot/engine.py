@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.agenda import Agenda
-from bot.answer import REFUSAL, Answer, LLMUnavailable
+from bot.answer import MENTION, REFUSAL, Answer, LLMUnavailable
 from bot.catalogue import Catalogue, Entity
 from bot.compose import compose
 from bot.extractive import Candidate, Reader, disclaimed
@@ -29,10 +29,6 @@ log = logging.getLogger(__name__)
 LLM_GATE = 0.5  # share of the refusal threshold at which the LLM still gets to read the passages
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
-
-
-# Pings and channel links are not part of what is asked ("@everyone where was ...?").
-_MENTIONS = re.compile(r"@(?:everyone|here)\b|<(?:@[!&]?|#)\d+>")
 
 
 class QuestionRejected(ValueError):
@@ -78,7 +74,7 @@ def clean_question(text: str, max_chars: int) -> str:
     """Remove control and zero-width characters, collapse spaces, and check the length."""
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
                    for ch in text if unicodedata.category(ch) != "Cf")
-    text = re.sub(r"\s+", " ", _MENTIONS.sub(" ", text)).strip()
+    text = re.sub(r"\s+", " ", MENTION.sub(" ", text)).strip()  # pings are not part of what is asked
     if not text:
         raise QuestionRejected("Please type a question, for example: Where was the roundtable held?")
     if len(text) > max_chars:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from bot.agenda import Agenda, AgendaEntry, AgendaError, load_agenda, parse_day
+from bot.agenda import Agenda, AgendaEntry, AgendaError, load_agenda
 from bot.answer import Answer
 from bot.app import build_engine, index_if_needed
 from bot.service import Assistant
@@ -52,8 +52,11 @@ class Screen:
         for citation in answer.citations:
             self.line(f"  {citation_line(citation)}")
 
-    def agenda(self, agenda: Agenda, entries: list[AgendaEntry]) -> None:
-        """Print programme entries, or the days the programme covers when none matches."""
+    def agenda(self, agenda: Agenda, entries: list[AgendaEntry], reading: str | None = None) -> None:
+        """Print programme entries, or the days the programme covers when none matches, after how an
+        ambiguous day was read."""
+        if reading:
+            self.line(f"Note: {reading}", style="yellow")
         if not entries:
             self.line(f"{NO_AGENDA_MATCH} {agenda_days(agenda)}")
         for item in map(agenda_item, entries):
@@ -122,13 +125,13 @@ async def _respond(line: str, assistant: Assistant, screen: Screen) -> None:
 def show_agenda_query(settings: BotSettings, query: str, screen: Screen) -> None:
     """Show the programme entries matching a day, a country or an organisation (whichever the text is)."""
     agenda = load_agenda(settings.agenda_file)
-    entries = agenda.entries
+    entries, reading = agenda.entries, None
     if query:
         try:
-            entries = agenda.lookup(day=parse_day(query, agenda))
+            entries, reading = agenda.search(day=query)
         except ValueError:
             entries = agenda.lookup(country=query) or agenda.lookup(organisation=query)
-    screen.agenda(agenda, entries)
+    screen.agenda(agenda, entries, reading)
 
 
 def ask(settings: BotSettings, question: str | None, as_json: bool) -> int:
@@ -160,11 +163,13 @@ def agenda(settings: BotSettings, day: str | None, country: str | None, organisa
            as_json: bool) -> int:
     """Print the programme entries matching the filters."""
     programme = load_agenda(settings.agenda_file)
-    entries = programme.lookup(parse_day(day, programme) if day else None, country, organisation)
+    entries, reading = programme.search(day, country, organisation)
     if as_json:
+        if reading:
+            print(f"note: {reading}", file=sys.stderr)
         print(json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False))
     else:
-        Screen().agenda(programme, entries)
+        Screen().agenda(programme, entries, reading)
     return 0
 
 

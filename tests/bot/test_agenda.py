@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.agenda import AgendaError, load_agenda, parse_day
+from bot.agenda import AgendaError, load_agenda, parse_day, read_day
 from tests.conftest import REPO
 
 
@@ -35,6 +35,24 @@ def test_unknown_organisation_finds_nothing(agenda):
                                      ("Nov 8", ["visits"]), ("10 November 2018", [])])
 def test_lookup_by_day(agenda, day, ids):
     assert [e.id for e in agenda.lookup(day=parse_day(day, agenda))] == ids
+
+
+@pytest.mark.parametrize("typed,reading", [("06/11/2018", "day/month"), ("11/06/2018", "month/day"),
+                                            ("11/6", "month/day"), ("6.11.18", "day/month")])
+def test_a_numeric_day_is_read_the_way_that_falls_in_the_programme_and_says_so(agenda, typed, reading):
+    day = read_day(typed, agenda)
+    assert day.date == dt.date(2018, 11, 6)
+    assert day.reading == f"{typed} read as {reading}: 6 November 2018"
+
+
+@pytest.mark.parametrize("typed", ["2018-11-06", "Nov 6", "13/11/2018", "11/13/2018"])
+def test_a_day_with_one_reading_needs_no_note(agenda, typed):
+    assert read_day(typed, agenda).reading is None
+
+
+def test_an_impossible_day_is_refused(agenda):
+    with pytest.raises(ValueError, match="cannot read a day from '31/02'"):
+        read_day("31/02", agenda)
 
 
 def test_country_lookup_says_the_visit_day_and_place_are_not_stated(agenda):

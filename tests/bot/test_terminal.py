@@ -95,3 +95,10 @@ async def test_ctrl_c_stops_the_answer_being_made_and_the_chat_goes_on(bundled_i
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+def test_agenda_cli_says_how_it_read_an_ambiguous_day(bundled_index):
+    result = bot_cli("agenda", "--day", "11/06/2018", env=extractive(bundled_index))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Note: 11/06/2018 read as month/day: 6 November 2018")
+    assert "Roundtable" in result.stdout and "Visits" in result.stdout

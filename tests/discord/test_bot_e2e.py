@@ -88,6 +88,21 @@ async def test_agenda_autocompletes_organisations_and_renders_an_embed(harness):
     assert "Visits" in embed["fields"][0]["name"] and "Belgium" in embed["fields"][0]["value"]
 
 
+async def test_agenda_country_autocomplete_offers_the_programme_countries(harness):
+    token = await harness.command("agenda", [{"name": "country", "type": 3, "value": "", "focused": True}], kind=4)
+    choices = (await harness.reply_to(token)).body["data"]["choices"]
+    assert [c["value"] for c in choices] == ["Denmark", "Sweden", "Belgium", "Netherlands"]
+    token = await harness.command("agenda", [{"name": "country", "type": 3, "value": "bel", "focused": True}], kind=4)
+    assert [c["value"] for c in (await harness.reply_to(token)).body["data"]["choices"]] == ["Belgium"]
+
+
+async def test_agenda_says_how_it_read_an_ambiguous_day(harness):
+    token = await harness.command("agenda", [{"name": "day", "type": 3, "value": "11/06/2018"}])
+    [embed] = (await harness.reply_to(token)).body["data"]["embeds"]
+    assert "11/06/2018 read as month/day: 6 November 2018" in embed["description"]
+    assert "Roundtable" in embed["fields"][0]["name"]
+
+
 async def test_agenda_day_autocomplete_offers_the_mission_days(harness):
     token = await harness.command("agenda", [{"name": "day", "type": 3, "value": "", "focused": True}], kind=4)
     choices = (await harness.reply_to(token)).body["data"]["choices"]

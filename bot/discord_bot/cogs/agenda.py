@@ -6,7 +6,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.agenda import parse_day
 from bot.discord_bot.client import MissionBot
 from bot.discord_bot.render import agenda_embed
 from bot.text import fold
@@ -29,13 +28,13 @@ class AgendaCog(commands.Cog, name="Agenda"):
             await interaction.response.send_message("No programme is configured.", ephemeral=True)
             return
         try:
-            when = parse_day(day, agenda) if day else None
+            entries, reading = agenda.search(day, country, organisation)
         except ValueError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
         filters = ", ".join(f"{k}: {v}" for k, v in (("day", day), ("country", country),
                                                       ("organisation", organisation)) if v)
-        entries = agenda.lookup(when, country, organisation)
+        filters += f" ({reading})" if reading else ""
         await interaction.response.send_message(embed=agenda_embed(agenda, entries, filters))
 
     @agenda.autocomplete("day")
@@ -44,6 +43,11 @@ class AgendaCog(commands.Cog, name="Agenda"):
         labels = [(f"{d:%A} {d.day} {d:%B %Y}", d.isoformat()) for d in days]
         return [app_commands.Choice(name=label, value=value) for label, value in labels
                 if fold(current) in fold(label) or current in value][:25]
+
+    @agenda.autocomplete("country")
+    async def country_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        names = self.bot.agenda.countries() if self.bot.agenda else []
+        return [app_commands.Choice(name=n, value=n) for n in names if fold(current) in fold(n)][:25]
 
     @agenda.autocomplete("organisation")
     async def organisation_choices(self, interaction: discord.Interaction,
