@@ -100,7 +100,10 @@ def test_ask_cli_json_contract(bundled):
 ])
 def test_question_sets(bundled, question_set, answers: float, refusals: float):
     _, engine = bundled
-    summary = summarise(evaluate(engine, load_cases(question_set)))
+    results = evaluate(engine, load_cases(question_set))
+    summary = summarise(results)
+    lengths = sorted(len(r.answer.answer) for r in results if r.answer.grounded)
+    assert lengths[-1] <= 600 and lengths[len(lengths) // 2] <= 250  # README: short answers, none over 600
     assert summary["citation_validity"] == 1.0
     assert summary["refusal_accuracy"] >= refusals
     assert summary["answer_accuracy"] >= answers
