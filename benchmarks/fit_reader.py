@@ -52,7 +52,8 @@ def collect(engine: AnswerEngine) -> list[dict]:
             answers = [c for c in reading.candidates if not c.disclaims]
             # A sentence saying the documents do not know is never the answer, whatever it contains.
             labels = [0 if case.refuse else int(sum(contains(e, c.text) for e in case.expect) >= need) for c in answers]
-            rows.append({"id": case.id, "kind": case.kind, "refuse": case.refuse, "listed": reading.about.listed is not None,
+            rows.append({"id": case.id, "kind": case.kind, "refuse": case.refuse,
+                         "listed": reading.about.listed is not None,
                          "x": np.array([[c.features[f] for f in FEATURES] for c in answers]).reshape(-1, len(FEATURES)),
                          "y": np.array(labels, dtype=float), "features": [c.features for c in answers]})
             engine.answer(case.question, conversation)  # the conversation goes on as it would for a user
