@@ -45,9 +45,14 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        # Several bot processes may share the file (docker-compose.shards.yml). A write transaction starts
+        # IMMEDIATE, so a second writer waits out the busy timeout instead of failing at once when two
+        # transactions that began by reading both want to write; WAL lets readers go on while one writes.
+        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
+                                   isolation_level="IMMEDIATE")
         self._lock = threading.Lock()
         try:
+            self._db.execute("PRAGMA journal_mode=WAL")
             with self._lock, self._db:
                 self._db.executescript(SCHEMA)
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
