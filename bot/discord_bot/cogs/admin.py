@@ -87,7 +87,9 @@ class Admin(commands.Cog):
         self.bot = bot
         self.docs = Docs(bot)
         bot.tree.add_command(self.docs)
-        if bot.settings.reindex_minutes:
+        if bot.settings.reindex_minutes and not bot.settings.runs_shard_zero():
+            log.info("the periodic re-index is run by the process running shard 0, not this one")
+        elif bot.settings.reindex_minutes:
             self.periodic.change_interval(minutes=bot.settings.reindex_minutes)
             self.periodic.start()
 
