@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.answer import Answer
+from ingest import plural
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +127,29 @@ def open_feedback(path: Path) -> FeedbackStore | None:
         log.error("the feedback database %s was unreadable (%s): moved it to %s and started a new one",
                   path, exc, aside.name)
         return store
+
+
+class FeedbackCopyError(ValueError):
+    """A backup or restore of the feedback database that cannot be done; nothing was changed."""
+
+
+def copy_feedback(source: Path, target: Path, overwrite: bool = False) -> str:
+    """Copy a feedback database into `target` with SQLite's online backup, which stays consistent while bots
+    write to the source; return what was copied ("3 answers, 2 votes")."""
+    if not source.is_file():
+        raise FeedbackCopyError(f"{source} does not exist; nothing was copied")
+    if target.exists() and not overwrite:
+        raise FeedbackCopyError(f"{target} already exists; choose a new file name (nothing was copied)")
+    with contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as original:
+        try:
+            answers, votes = (original.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                              for table in ("answers", "votes"))
+        except sqlite3.DatabaseError as exc:  # not SQLite, or SQLite without our tables
+            raise FeedbackCopyError(f"{source} is not a feedback database ({exc}); nothing was copied") from None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.closing(sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)) as copy:
+                original.backup(copy)
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackCopyError(f"cannot write {target} ({exc})") from None
+    return f"{plural(answers, 'answer')}, {plural(votes, 'vote')}"
