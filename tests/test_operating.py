@@ -1,0 +1,103 @@
+"""README "Operating": backing the index up and restoring it (embedded and server), and upgrading."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.testing import free_port
+from bot.testing.ingest_runs import run_ingest
+from ingest import sync_index
+from tests.conftest import ANNOUNCEMENT, fake_store, launch_chroma
+from tests.ingest.test_indexer import write
+
+QUESTION = "Where was the roundtable held?"
+
+
+def ask(env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run `python -m bot ask QUESTION --json` with these settings."""
+    return subprocess.run([sys.executable, "-m", "bot", "ask", QUESTION, "--json"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "MISSIONBOT_AGENDA_FILE": "/nonexistent", **env})
+
+
+def ingest_json(*args: str, env: dict[str, str]) -> dict:
+    """Run `python -m ingest --json` and return its report."""
+    result = run_ingest("--json", *args, env=env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def copy(source: Path, target: Path) -> None:
+    """`cp -a`, as README tells an operator to."""
+    subprocess.run(["cp", "-a", str(source), str(target)], check=True)
+
+
+@pytest.mark.parametrize("mode", ["embedded", "server"])
+def test_an_index_backed_up_lost_and_restored_answers_as_before_without_re_embedding(tmp_path, mode):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(ANNOUNCEMENT, docs)
+    env = {"MISSIONBOT_DOCS_DIR": str(docs), "MISSIONBOT_INDEX_DIR": str(tmp_path / "index")}
+    chroma = None
+    if mode == "server":
+        index, port = tmp_path / "chroma-data", free_port()  # `chroma run --path`, the chroma-data volume
+        env |= {"MISSIONBOT_CHROMA_HOST": "127.0.0.1", "MISSIONBOT_CHROMA_PORT": str(port)}
+        chroma = launch_chroma(index, port)
+    else:
+        index = tmp_path / "index" / "chroma"
+    try:
+        assert ingest_json(env=env)["added"] == 1
+        if chroma is not None:  # stop the Chroma server (the bot is not running in the embedded case)
+            chroma.terminate()
+            chroma.wait(30)
+        copy(index, tmp_path / "backup")
+        shutil.rmtree(index)  # lost
+        copy(tmp_path / "backup", index)
+        if chroma is not None:
+            chroma = launch_chroma(index, port)
+        answered = ask(env)
+        assert answered.returncode == 0, answered.stderr
+        assert "Arkitektur Center" in json.loads(answered.stdout)["answer"]
+        again = ingest_json(env=env)
+        assert (again["unchanged"], again["chunks_written"]) == (1, 0)
+    finally:
+        if chroma is not None:
+            chroma.terminate()
+            chroma.wait(30)
+
+
+def test_a_new_embedding_model_is_refused_with_the_old_index_and_answers_from_a_new_collection(tmp_path,
+                                                                                               openai_server):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(ANNOUNCEMENT, docs)
+    env = {"MISSIONBOT_DOCS_DIR": str(docs), "MISSIONBOT_INDEX_DIR": str(tmp_path / "index"),
+           "MISSIONBOT_EMBEDDING_PROVIDER": "openai", "MISSIONBOT_EMBEDDING_BASE_URL": openai_server.url,
+           "MISSIONBOT_EMBEDDING_API_KEY": "unused", "MISSIONBOT_EMBEDDING_MODEL": "old-model"}
+    assert ingest_json(env=env)["added"] == 1
+    env["MISSIONBOT_EMBEDDING_MODEL"] = "new-model"  # what an upgrade that changes the model looks like
+    refused = run_ingest(env=env)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert "built with the embedding model 'openai:old-model'" in refused.stderr
+    asked = ask(env)
+    assert asked.returncode == 1 and "built with another embedding model" in asked.stdout
+    assert ask({**env, "MISSIONBOT_EMBEDDING_MODEL": "old-model"}).returncode == 0  # nothing was overwritten
+    env["MISSIONBOT_COLLECTION"] = "missionbot-new-model"  # README's way: a new collection beside the old one
+    assert ingest_json(env=env)["added"] == 1
+    assert ask(env).returncode == 0
+
+
+def test_a_release_that_reads_or_splits_documents_differently_reindexes_every_document(settings, monkeypatch):
+    write(settings, "a.md", "# Visit\n\nThe delegation visited imec in Belgium.\n")
+    write(settings, "b.txt", "The roundtable had 32 participants.")
+    assert sync_index(settings, fake_store(settings)).added == 2
+    monkeypatch.setattr("ingest.indexer.PIPELINE_VERSION", "a later release")
+    upgraded = sync_index(settings, fake_store(settings))
+    assert (upgraded.updated, upgraded.total_documents) == (2, 2) and upgraded.chunks_written >= 2
+    assert sync_index(settings, fake_store(settings)).unchanged == 2
