@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -115,7 +116,9 @@ class Admin(commands.Cog):
     @tasks.loop(minutes=60)
     async def periodic(self) -> None:
         try:
-            await self.bot.assistant.reindex()
+            # In a task of its own: the Assistant counts the calling task as work in flight, and this loop's
+            # task lives as long as the bot, so every stop would wait out the whole grace period for it.
+            await asyncio.create_task(self.bot.assistant.reindex())
         except IndexBusy as exc:
             log.info("periodic re-index skipped: %s", exc)
         except ShuttingDown:
