@@ -13,7 +13,7 @@ import pytest
 
 from bot.testing import free_port
 from bot.testing.ingest_runs import run_ingest
-from ingest import sync_index
+from ingest import IndexReport, IndexSettings, open_store, sync_index
 from tests.conftest import ANNOUNCEMENT, fake_store, launch_chroma
 from tests.ingest.test_indexer import write
 
@@ -38,21 +38,32 @@ def copy(source: Path, target: Path) -> None:
     subprocess.run(["cp", "-a", str(source), str(target)], check=True)
 
 
+def index_now(settings: IndexSettings) -> IndexReport:
+    """Bring the index in step with the documents in this process, as `python -m ingest` would."""
+    store = open_store(settings)
+    try:
+        return sync_index(settings, store)
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("mode", ["embedded", "server"])
 def test_an_index_backed_up_lost_and_restored_answers_as_before_without_re_embedding(tmp_path, mode):
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(ANNOUNCEMENT, docs)
-    env = {"MISSIONBOT_DOCS_DIR": str(docs), "MISSIONBOT_INDEX_DIR": str(tmp_path / "index")}
+    settings = IndexSettings(docs_dir=docs, index_dir=tmp_path / "index", agenda_file=None, _env_file=None)
     chroma = None
     if mode == "server":
         index, port = tmp_path / "chroma-data", free_port()  # `chroma run --path`, the chroma-data volume
-        env |= {"MISSIONBOT_CHROMA_HOST": "127.0.0.1", "MISSIONBOT_CHROMA_PORT": str(port)}
+        settings.chroma_host, settings.chroma_port = "127.0.0.1", port
         chroma = launch_chroma(index, port)
     else:
         index = tmp_path / "index" / "chroma"
+    env = {"MISSIONBOT_DOCS_DIR": str(docs), "MISSIONBOT_INDEX_DIR": str(settings.index_dir),
+           **({"MISSIONBOT_CHROMA_HOST": "127.0.0.1", "MISSIONBOT_CHROMA_PORT": str(port)} if chroma else {})}
     try:
-        assert ingest_json(env=env)["added"] == 1
+        assert index_now(settings).added == 1
         if chroma is not None:  # stop the Chroma server (the bot is not running in the embedded case)
             chroma.terminate()
             chroma.wait(30)
@@ -64,8 +75,8 @@ def test_an_index_backed_up_lost_and_restored_answers_as_before_without_re_embed
         answered = ask(env)
         assert answered.returncode == 0, answered.stderr
         assert "Arkitektur Center" in json.loads(answered.stdout)["answer"]
-        again = ingest_json(env=env)
-        assert (again["unchanged"], again["chunks_written"]) == (1, 0)
+        again = index_now(settings)
+        assert (again.unchanged, again.chunks_written) == (1, 0)
     finally:
         if chroma is not None:
             chroma.terminate()
