@@ -26,13 +26,6 @@ def ask(env: dict[str, str]) -> subprocess.CompletedProcess:
                           timeout=120, env={**os.environ, "MISSIONBOT_AGENDA_FILE": "/nonexistent", **env})
 
 
-def ingest_json(*args: str, env: dict[str, str]) -> dict:
-    """Run `python -m ingest --json` and return its report."""
-    result = run_ingest("--json", *args, env=env)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 def copy(source: Path, target: Path) -> None:
     """`cp -a`, as README tells an operator to."""
     subprocess.run(["cp", "-a", str(source), str(target)], check=True)
@@ -88,20 +81,22 @@ def test_a_new_embedding_model_is_refused_with_the_old_index_and_answers_from_a_
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(ANNOUNCEMENT, docs)
-    env = {"MISSIONBOT_DOCS_DIR": str(docs), "MISSIONBOT_INDEX_DIR": str(tmp_path / "index"),
+    old = IndexSettings(docs_dir=docs, index_dir=tmp_path / "index", agenda_file=None, embedding_provider="openai",
+                        embedding_model="old-model", _env_file=None,
+                        **{"MISSIONBOT_EMBEDDING_BASE_URL": openai_server.url, "MISSIONBOT_EMBEDDING_API_KEY": "x"})
+    assert index_now(old).added == 1
+    env = {"MISSIONBOT_DOCS_DIR": str(docs), "MISSIONBOT_INDEX_DIR": str(old.index_dir),
            "MISSIONBOT_EMBEDDING_PROVIDER": "openai", "MISSIONBOT_EMBEDDING_BASE_URL": openai_server.url,
-           "MISSIONBOT_EMBEDDING_API_KEY": "unused", "MISSIONBOT_EMBEDDING_MODEL": "old-model"}
-    assert ingest_json(env=env)["added"] == 1
-    env["MISSIONBOT_EMBEDDING_MODEL"] = "new-model"  # what an upgrade that changes the model looks like
+           "MISSIONBOT_EMBEDDING_API_KEY": "unused", "MISSIONBOT_EMBEDDING_MODEL": "new-model"}  # the upgrade
     refused = run_ingest(env=env)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "built with the embedding model 'openai:old-model'" in refused.stderr
     asked = ask(env)
     assert asked.returncode == 1 and "built with another embedding model" in asked.stdout
-    assert ask({**env, "MISSIONBOT_EMBEDDING_MODEL": "old-model"}).returncode == 0  # nothing was overwritten
-    env["MISSIONBOT_COLLECTION"] = "missionbot-new-model"  # README's way: a new collection beside the old one
-    assert ingest_json(env=env)["added"] == 1
-    assert ask(env).returncode == 0
+    assert index_now(old).unchanged == 1  # nothing was overwritten
+    new = old.model_copy(update={"embedding_model": "new-model", "collection": "missionbot-new-model"})
+    assert index_now(new).added == 1  # README's way: a new collection beside the old one
+    assert ask({**env, "MISSIONBOT_COLLECTION": new.collection}).returncode == 0
 
 
 def test_a_release_that_reads_or_splits_documents_differently_reindexes_every_document(settings, monkeypatch):
