@@ -16,7 +16,7 @@ import pytest
 from bot.settings import BotSettings
 from bot.testing.discord_server import member
 from bot.testing.harness import bot_process
-from ingest import IndexSettings, load_settings
+from ingest import IndexSettings, SettingsError, load_settings
 from tests.conftest import ANNOUNCEMENT, REPO
 
 EXAMPLE = REPO / ".env.example"
@@ -102,17 +102,28 @@ def test_every_bad_setting_is_one_clear_line_and_exit_status_2(command, tmp_path
      "error: MISSIONBOT_CHUNK_OVERLAP=600: must be at most half of MISSIONBOT_CHUNK_SIZE=500"),
     (["bot", "ask", "hi"], {"MISSIONBOT_ANSWER_MODE": "llm", "OPENAI_BASE_URL": "http://127.0.0.1:9"},
      "error: MISSIONBOT_ANSWER_MODE=llm needs MISSIONBOT_LLM_MODEL"),
-    (["bot"], {"MISSIONBOT_SHARD_IDS": "0"}, "error: MISSIONBOT_SHARD_IDS=0 needs MISSIONBOT_SHARD_COUNT"),
-    (["bot"], {"MISSIONBOT_SHARD_IDS": "0, 2", "MISSIONBOT_SHARD_COUNT": "2", "MISSIONBOT_CHROMA_HOST": "chroma"},
-     "error: MISSIONBOT_SHARD_IDS=0,2: must be different shard ids from 0 to 1 (MISSIONBOT_SHARD_COUNT=2)"),
-    (["bot"], {"MISSIONBOT_SHARD_IDS": "1 1", "MISSIONBOT_SHARD_COUNT": "2", "MISSIONBOT_CHROMA_HOST": "chroma"},
-     "error: MISSIONBOT_SHARD_IDS=1,1: must be different shard ids"),
     (["bot"], {"MISSIONBOT_SHARD_IDS": "1", "MISSIONBOT_SHARD_COUNT": "2"},
      "error: MISSIONBOT_SHARD_IDS=1 leaves other shards to other processes, and they must share a Chroma server"),
 ])
 def test_settings_that_contradict_each_other_are_refused(command, env, message, tmp_path):
     result = run_module(command, tmp_path, **env)
     assert result.returncode == 2 and result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"MISSIONBOT_SHARD_IDS": "0"}, "error: MISSIONBOT_SHARD_IDS=0 needs MISSIONBOT_SHARD_COUNT"),
+    ({"MISSIONBOT_SHARD_IDS": "0, 2", "MISSIONBOT_SHARD_COUNT": "2"},
+     "error: MISSIONBOT_SHARD_IDS=0,2: must be different shard ids from 0 to 1 (MISSIONBOT_SHARD_COUNT=2)"),
+    ({"MISSIONBOT_SHARD_IDS": "1 1", "MISSIONBOT_SHARD_COUNT": "2"},
+     "error: MISSIONBOT_SHARD_IDS=1,1: must be different shard ids"),
+])
+def test_shard_ids_that_do_not_fit_the_count_are_one_clear_line(env, message, monkeypatch):
+    # The same report as the command line's above, without starting a process for each.
+    for name, value in {**env, "MISSIONBOT_CHROMA_HOST": "chroma"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(BotSettings, _env_file=None)
+    assert refused.value.report().startswith(message) and len(refused.value.lines) == 1
 
 
 def compose_config(folder: Path, env_file: str, *overrides: str) -> dict:
