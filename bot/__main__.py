@@ -1,5 +1,6 @@
-"""`python -m bot [ask|agenda|eval|sync-commands]`: answer from the terminal; with no command, index if
-needed, then answer on Discord (with DISCORD_TOKEN) or in a terminal chat."""
+"""`python -m bot [ask|agenda|eval|sync-commands|backup-feedback|restore-feedback]`: answer from the terminal,
+keep the slash commands and the feedback database; with no command, index if needed, then answer on Discord
+(with DISCORD_TOKEN) or in a terminal chat."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     evaluate.add_argument("--summary", action="store_true", help="print only the totals, not each question")
     evaluate.add_argument("--json", action="store_true")
     sub.add_parser("sync-commands", help="sync the slash commands with Discord now, even if unchanged")
+    backup = sub.add_parser("backup-feedback", help="copy the feedback database to a new file (safe while bots run)")
+    backup.add_argument("file", type=Path)
+    restore = sub.add_parser("restore-feedback", help="put a feedback backup in place of the database (bots stopped)")
+    restore.add_argument("file", type=Path)
     return parser.parse_args(argv)
 
 
@@ -44,6 +49,10 @@ def dispatch(args: argparse.Namespace, settings: BotSettings) -> int:
         return terminal.agenda(settings, args.day, args.country, args.org, args.json)
     if args.command == "eval":
         return terminal.evaluate(settings, args.file, test=args.test, summary_only=args.summary, as_json=args.json)
+    if args.command == "backup-feedback":
+        return terminal.backup_feedback(settings, args.file)
+    if args.command == "restore-feedback":
+        return terminal.restore_feedback(settings, args.file)
     if args.command == "sync-commands" and not settings.discord_token:
         raise ValueError("sync-commands needs DISCORD_TOKEN")
     if settings.discord_token:

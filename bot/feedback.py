@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -14,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.answer import Answer
+from ingest import plural
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +47,14 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        # Several bot processes may share the file (docker-compose.shards.yml). A write transaction starts
+        # IMMEDIATE, so a second writer waits out the busy timeout instead of failing at once when two
+        # transactions that began by reading both want to write; WAL lets readers go on while one writes.
+        self._db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False,
+                                   isolation_level="IMMEDIATE")
         self._lock = threading.Lock()
         try:
+            self._db.execute("PRAGMA journal_mode=WAL")
             with self._lock, self._db:
                 self._db.executescript(SCHEMA)
                 self._db.execute("INSERT OR IGNORE INTO meta VALUES ('salt', ?)", (secrets.token_hex(16),))
@@ -120,3 +127,29 @@ def open_feedback(path: Path) -> FeedbackStore | None:
         log.error("the feedback database %s was unreadable (%s): moved it to %s and started a new one",
                   path, exc, aside.name)
         return store
+
+
+class FeedbackCopyError(ValueError):
+    """A backup or restore of the feedback database that cannot be done; nothing was changed."""
+
+
+def copy_feedback(source: Path, target: Path, overwrite: bool = False) -> str:
+    """Copy a feedback database into `target` with SQLite's online backup, which stays consistent while bots
+    write to the source; return what was copied ("3 answers, 2 votes")."""
+    if not source.is_file():
+        raise FeedbackCopyError(f"{source} does not exist; nothing was copied")
+    if target.exists() and not overwrite:
+        raise FeedbackCopyError(f"{target} already exists; choose a new file name (nothing was copied)")
+    with contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_S)) as original:
+        try:
+            answers, votes = (original.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+                              for table in ("answers", "votes"))
+        except sqlite3.DatabaseError as exc:  # not SQLite, or SQLite without our tables
+            raise FeedbackCopyError(f"{source} is not a feedback database ({exc}); nothing was copied") from None
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.closing(sqlite3.connect(target, timeout=BUSY_TIMEOUT_S)) as copy:
+                original.backup(copy)
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackCopyError(f"cannot write {target} ({exc})") from None
+    return f"{plural(answers, 'answer')}, {plural(votes, 'vote')}"

@@ -6,26 +6,33 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, BeforeValidator, Field, SecretStr, model_validator
-from pydantic_settings import NoDecode
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from ingest import PROJECT_ROOT, IndexSettings
 
 
-def _ids(value: object) -> object:
-    """Accept Discord ids as "123, 456" or "123 456" as well as a list."""
-    if isinstance(value, str):
-        parts = value.replace(",", " ").split()
-        if not all(part.isdigit() for part in parts):
-            raise ValueError("must be Discord ids (numbers), separated by commas or spaces")
-        return [int(part) for part in parts]
-    return value
+def _numbers(what: str):
+    """Return a validator that accepts "1, 2" or "1 2" as well as a list, and names `what` when it refuses."""
+
+    def parse(value: object) -> object:
+        if isinstance(value, str):
+            parts = value.replace(",", " ").split()
+            if not all(part.isdigit() for part in parts):
+                raise ValueError(f"must be {what} (numbers), separated by commas or spaces")
+            return [int(part) for part in parts]
+        return value
+
+    return parse
 
 
-IdList = Annotated[list[int], NoDecode, BeforeValidator(_ids)]
+IdList = Annotated[list[int], NoDecode, BeforeValidator(_numbers("Discord ids"))]
+ShardList = Annotated[list[int], NoDecode, BeforeValidator(_numbers("shard ids"))]
 
 
 class BotSettings(IndexSettings):
     """Everything the bot and the terminal chat read from the environment or .env."""
+
+    model_config = SettingsConfigDict(validate_by_name=True)  # BotSettings(shard_count=2) as well as the env name
 
     answer_mode: Literal["auto", "extractive", "llm"] = "auto"
     openai_api_key: SecretStr | None = Field(None, validation_alias=AliasChoices("OPENAI_API_KEY"))
@@ -53,7 +60,10 @@ class BotSettings(IndexSettings):
     health_host: str = "127.0.0.1"  # 0.0.0.0 in a container, so Prometheus can scrape it
     health_port: int = Field(8080, ge=0, le=65535)  # /healthz and /metrics; 0 = off
     shutdown_seconds: float = Field(20.0, ge=0, le=600)  # on SIGTERM, time to finish the answers in flight
-    shards: int | None = Field(None, ge=1)  # run as AutoShardedBot with this many shards
+    # AutoShardedBot with this many shards in all; MISSIONBOT_SHARDS is its older name, still read
+    shard_count: int | None = Field(None, ge=1, validation_alias=AliasChoices(
+        "MISSIONBOT_SHARD_COUNT", "MISSIONBOT_SHARDS"))
+    shard_ids: ShardList = []  # the shards this process runs; empty = all of them
     guild_ids: IdList = []  # sync slash commands to these guilds at start-up (instant), else globally
 
     @model_validator(mode="after")
@@ -62,6 +72,28 @@ class BotSettings(IndexSettings):
             raise ValueError("MISSIONBOT_ANSWER_MODE=llm needs MISSIONBOT_LLM_MODEL and OPENAI_API_KEY or "
                              "OPENAI_BASE_URL; set them, or use auto or extractive")
         return self
+
+    @model_validator(mode="after")
+    def _shards_fit_the_count(self) -> BotSettings:
+        if not self.shard_ids:
+            return self
+        ids = f"MISSIONBOT_SHARD_IDS={','.join(map(str, self.shard_ids))}"
+        if self.shard_count is None:
+            raise ValueError(f"{ids} needs MISSIONBOT_SHARD_COUNT, the number of shards across all processes")
+        if max(self.shard_ids) >= self.shard_count or len(set(self.shard_ids)) < len(self.shard_ids):
+            raise ValueError(f"{ids}: must be different shard ids from 0 to {self.shard_count - 1} "
+                             f"(MISSIONBOT_SHARD_COUNT={self.shard_count})")
+        if not self.chroma_host and len(self.shard_ids) < self.shard_count:
+            raise ValueError(f"{ids} leaves other shards to other processes, and they must share a Chroma server "
+                             f"(MISSIONBOT_CHROMA_HOST): the embedded index belongs to one process")
+        return self
+
+    def runs_shard_zero(self) -> bool:
+        """Say whether this process does the work done once per deployment (command sync, periodic re-index).
+
+        That is the process running shard 0, which Discord also sends direct messages to; without sharding,
+        the only process."""
+        return not self.shard_ids or 0 in self.shard_ids
 
     def llm_enabled(self) -> bool:
         """Say whether answers should be written by the language model."""

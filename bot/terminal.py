@@ -16,6 +16,7 @@ from rich.console import Console
 from bot.agenda import Agenda, AgendaEntry, AgendaError, load_agenda
 from bot.answer import Answer
 from bot.app import build_engine, index_if_needed
+from bot.feedback import copy_feedback
 from bot.service import Assistant
 from bot.settings import BotSettings
 from bot.wording import (
@@ -190,4 +191,18 @@ def evaluate(settings: BotSettings, path: Path | None, test: bool, summary_only:
         return 0
     print(f"{path.name}: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
     print(" ".join(f"{kind} {row['right']:.2f} ({row['questions']})" for kind, row in kinds.items()))
+    return 0
+
+
+def backup_feedback(settings: BotSettings, target: Path) -> int:
+    """Copy the feedback database to a new file, safely while bots use it."""
+    copied = copy_feedback(settings.feedback_db, target)
+    print(f"backed up {copied} from {settings.feedback_db} to {target}")
+    return 0
+
+
+def restore_feedback(settings: BotSettings, backup: Path) -> int:
+    """Put a backup of the feedback database in place of the current one (stop the bots first)."""
+    copied = copy_feedback(backup, settings.feedback_db, overwrite=True)
+    print(f"restored {copied} from {backup} to {settings.feedback_db}")
     return 0

@@ -16,7 +16,7 @@ import pytest
 from bot.settings import BotSettings
 from bot.testing.discord_server import member
 from bot.testing.harness import bot_process
-from ingest import IndexSettings, load_settings
+from ingest import IndexSettings, SettingsError, load_settings
 from tests.conftest import ANNOUNCEMENT, REPO
 
 EXAMPLE = REPO / ".env.example"
@@ -75,6 +75,8 @@ BAD = {
     "MISSIONBOT_HEALTH_PORT": ("http", "valid integer"),
     "MISSIONBOT_ASK_CHANNEL_IDS": ("abc", "Discord ids (numbers)"),
     "MISSIONBOT_GUILD_IDS": ("12, x", "Discord ids (numbers)"),
+    "MISSIONBOT_SHARD_IDS": ("first", "shard ids (numbers)"),
+    "MISSIONBOT_SHARD_COUNT": ("0", "greater than or equal to 1"),
 }
 INDEX_SETTINGS = {"MISSIONBOT_CHUNK_SIZE", "MISSIONBOT_MAX_FILE_MB", "MISSIONBOT_COLLECTION", "MISSIONBOT_CHROMA_PORT"}
 
@@ -100,21 +102,51 @@ def test_every_bad_setting_is_one_clear_line_and_exit_status_2(command, tmp_path
      "error: MISSIONBOT_CHUNK_OVERLAP=600: must be at most half of MISSIONBOT_CHUNK_SIZE=500"),
     (["bot", "ask", "hi"], {"MISSIONBOT_ANSWER_MODE": "llm", "OPENAI_BASE_URL": "http://127.0.0.1:9"},
      "error: MISSIONBOT_ANSWER_MODE=llm needs MISSIONBOT_LLM_MODEL"),
+    (["bot"], {"MISSIONBOT_SHARD_IDS": "1", "MISSIONBOT_SHARD_COUNT": "2"},
+     "error: MISSIONBOT_SHARD_IDS=1 leaves other shards to other processes, and they must share a Chroma server"),
 ])
 def test_settings_that_contradict_each_other_are_refused(command, env, message, tmp_path):
     result = run_module(command, tmp_path, **env)
     assert result.returncode == 2 and result.stderr.startswith(message) and len(result.stderr.splitlines()) == 1
 
 
-def compose_config(folder: Path, env_file: str) -> dict:
-    """Return `docker compose config` for the project's compose file with this `.env` beside it."""
+@pytest.mark.parametrize("env, message", [
+    ({"MISSIONBOT_SHARD_IDS": "0"}, "error: MISSIONBOT_SHARD_IDS=0 needs MISSIONBOT_SHARD_COUNT"),
+    ({"MISSIONBOT_SHARD_IDS": "0, 2", "MISSIONBOT_SHARD_COUNT": "2"},
+     "error: MISSIONBOT_SHARD_IDS=0,2: must be different shard ids from 0 to 1 (MISSIONBOT_SHARD_COUNT=2)"),
+    ({"MISSIONBOT_SHARD_IDS": "1 1", "MISSIONBOT_SHARD_COUNT": "2"},
+     "error: MISSIONBOT_SHARD_IDS=1,1: must be different shard ids"),
+])
+def test_shard_ids_that_do_not_fit_the_count_are_one_clear_line(env, message, monkeypatch):
+    # The same report as the command line's above, without starting a process for each.
+    for name, value in {**env, "MISSIONBOT_CHROMA_HOST": "chroma"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as refused:
+        load_settings(BotSettings, _env_file=None)
+    assert refused.value.report().startswith(message) and len(refused.value.lines) == 1
+
+
+def compose_config(folder: Path, env_file: str, *overrides: str) -> dict:
+    """Return `docker compose config` for the project's compose file (and these override files, as
+    `-f docker-compose.yml -f OVERRIDE` gives them) with this `.env` beside it."""
     folder.mkdir()
-    shutil.copy(REPO / "docker-compose.yml", folder)
+    files = ["docker-compose.yml", *overrides]
+    for name in files:
+        shutil.copy(REPO / name, folder)
     (folder / ".env").write_text(env_file)
-    result = subprocess.run([str(COMPOSE), "config", "--format", "json"], cwd=folder, capture_output=True, text=True,
-                            env=clean_environ(), timeout=60)
+    result = subprocess.run([str(COMPOSE), *(f"--file={name}" for name in files), "config", "--format", "json"],
+                            cwd=folder, capture_output=True, text=True, env=clean_environ(), timeout=60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+def settings_in(service: dict, cls: type, monkeypatch) -> IndexSettings:
+    """Load the settings a compose service's process would read from its resolved environment."""
+    for key in os.environ.keys() - clean_environ().keys():
+        monkeypatch.delenv(key)
+    for key, value in service["environment"].items():
+        monkeypatch.setenv(key, value)
+    return load_settings(cls, _env_file=None)
 
 
 def test_compose_with_env_example_gives_valid_settings_and_keeps_compose_defaults(tmp_path, monkeypatch):
@@ -123,11 +155,7 @@ def test_compose_with_env_example_gives_valid_settings_and_keeps_compose_default
     for name, settings in (("ingest", IndexSettings), ("bot", BotSettings)):
         resolved = example["services"][name]["environment"]
         assert {k: resolved[k] for k in bare["services"][name]["environment"]} == bare["services"][name]["environment"]
-        for key in os.environ.keys() - clean_environ().keys():
-            monkeypatch.delenv(key)
-        for key, value in resolved.items():
-            monkeypatch.setenv(key, value)
-        loaded = load_settings(settings, _env_file=None)
+        loaded = settings_in(example["services"][name], settings, monkeypatch)
         assert loaded.log_format == "json" and loaded.chroma_host == "chroma"
     dockerfile_env = set(re.findall(r"(MISSIONBOT_\w+)=", (REPO / "Dockerfile").read_text()))
     active = {line.split("=")[0] for line in EXAMPLE.read_text().splitlines() if re.match(r"^\w+=", line)}
@@ -141,6 +169,22 @@ def test_compose_keeps_uploaded_documents_on_a_volume_the_bot_user_owns(tmp_path
         assert (mount["type"], mount["source"]) == ("volume", "documents")
     dockerfile = (REPO / "Dockerfile").read_text()
     assert "--uid 10001 missionbot" in dockerfile and "COPY --chown=10001:10001 data data" in dockerfile
+
+
+def test_the_shards_compose_file_runs_two_bots_that_split_the_shards_and_share_index_and_state(tmp_path,
+                                                                                                 monkeypatch):
+    services = compose_config(tmp_path / "shards", EXAMPLE.read_text(), "docker-compose.shards.yml")["services"]
+    bots = {name: s for name, s in services.items() if (s.get("command") or [])[-1:] == ["bot"]}
+    loaded = [settings_in(service, BotSettings, monkeypatch) for service in bots.values()]
+    assert len(bots) == 2 and {s.shard_count for s in loaded} == {2}
+    assert sorted(shard for s in loaded for shard in s.shard_ids) == [0, 1]
+    assert [s.runs_shard_zero() for s in loaded].count(True) == 1  # command sync and periodic re-index: once
+    assert {s.chroma_host for s in loaded} == {"chroma"} and len({s.feedback_db for s in loaded}) == 1
+    published = [port["published"] for s in bots.values() for port in s["ports"]]
+    assert sorted(published) == ["8080", "8081"]  # each process its own /healthz and /metrics on the host
+    for service in bots.values():
+        assert {v["source"] for v in service["volumes"]} == {"documents", "state"}
+        assert service["depends_on"]["ingest"]["condition"] == "service_completed_successfully"
 
 
 def test_env_example_and_readme_agree_on_when_sharding_is_needed():

@@ -65,6 +65,9 @@ class MissionBot(commands.Bot):
         for name in EXTENSIONS:
             await self.load_extension(f"bot.discord_bot.cogs.{name}")
         self.tree.on_error = self.on_app_command_error
+        if not (self.force_sync or self.settings.runs_shard_zero()):
+            log.info("slash commands are synced by the process running shard 0, not this one")
+            return
         state = self.settings.feedback_db.parent / STATE_FILE
         await CommandSync(state).sync(self, self.tree, self.settings.guild_ids, force=self.force_sync)
 
@@ -194,7 +197,8 @@ async def within_cooldown(interaction: discord.Interaction) -> bool:
 
 
 class ShardedMissionBot(MissionBot, commands.AutoShardedBot):
-    """The same bot over several gateway shards (MISSIONBOT_SHARDS), for many servers."""
+    """The same bot over several gateway shards (MISSIONBOT_SHARD_COUNT), all of them or this process's
+    share (MISSIONBOT_SHARD_IDS), for many servers."""
 
     sharded = True
 
@@ -214,7 +218,8 @@ def build_bot(settings: BotSettings, engine: AnswerEngine | None, **options) -> 
     MissionBot and discord.py's client."""
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
     parts = (settings, Assistant(settings, engine), agenda, open_feedback(settings.feedback_db))
-    if settings.shards:
-        return ShardedMissionBot(*parts, shard_count=settings.shards, **options)
+    if settings.shard_count:
+        return ShardedMissionBot(*parts, shard_count=settings.shard_count, shard_ids=settings.shard_ids or None,
+                                 **options)
     return MissionBot(*parts, **options)
 

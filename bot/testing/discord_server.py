@@ -2,7 +2,9 @@
 
 It keeps what the bot sends, rejects what Discord rejects (over-long content and embeds, an
 interaction acknowledged after 3 seconds or twice), and lets a test drive the bot with gateway
-events: messages, slash commands, autocomplete and button clicks.
+events: messages, slash commands, autocomplete and button clicks. Like Discord, it gives a session that
+identified with `shard: [id, count]` only the guilds of that shard, `(guild_id >> 22) % count`, and
+sends each guild's events only to the session holding its shard.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass, field
 from aiohttp import WSMsgType, web
 
 BOT_ID = 900_000_000_000_000_001
-GUILD_ID = 900_000_000_000_000_100
+GUILD_ID = 900_000_000_000_000_100  # on shard 1 of 2
+OTHER_GUILD_ID = GUILD_ID + (1 << 22)  # a guild created a millisecond later: on shard 0 of 2
 CHANNEL_ID = 900_000_000_000_000_200
 ASK_CHANNEL_ID = 900_000_000_000_000_201
 ADMIN_ROLE_ID = 900_000_000_000_000_300
@@ -40,8 +43,18 @@ def member(user_id: int, name: str, roles: list[int] = ()) -> dict:
             "mute": False, "flags": 0, "nick": None, "avatar": None, "premium_since": None, "pending": False}
 
 
-def text_channel(channel_id: int, name: str) -> dict:
-    return {"id": str(channel_id), "type": 0, "guild_id": str(GUILD_ID), "name": name, "position": 0,
+def shard_of(guild_id: int, count: int) -> int:
+    """Return the shard that receives a guild's events, by Discord's rule."""
+    return (guild_id >> 22) % count
+
+
+def channel_in(guild_id: int) -> int:
+    """Return the "general" channel of a guild the stand-in knows (GUILD_ID's is CHANNEL_ID)."""
+    return CHANNEL_ID if guild_id == GUILD_ID else guild_id + (CHANNEL_ID - GUILD_ID)
+
+
+def text_channel(channel_id: int, name: str, guild_id: int = GUILD_ID) -> dict:
+    return {"id": str(channel_id), "type": 0, "guild_id": str(guild_id), "name": name, "position": 0,
             "permission_overwrites": [], "parent_id": None, "topic": None, "nsfw": False,
             "last_message_id": None, "rate_limit_per_user": 0}
 
@@ -98,8 +111,9 @@ def check_message(body: dict) -> list[str]:
 class FakeDiscord:
     """REST under /api/v10 and the gateway at /gateway, on loopback."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, guilds: tuple[int, ...] = (GUILD_ID,)) -> None:
         self.port = port
+        self.guilds = guilds
         self.api_base = f"http://127.0.0.1:{port}/api/v10"
         self.gateway_url = f"ws://127.0.0.1:{port}/gateway"
         self.calls: list[Call] = []
@@ -108,10 +122,11 @@ class FakeDiscord:
         self.attachments: dict[str, bytes] = {}
         self.commands: list[dict] = []
         self.identified = asyncio.Event()
+        self.shards_identified: list[list[int] | None] = []  # the `shard` of each IDENTIFY, in order
         self.gateway_open = True  # False: new gateway connections are refused, as in an outage
         self._ids = itertools.count(910_000_000_000_000_000)
         self._seq = itertools.count(1)
-        self._ws: web.WebSocketResponse | None = None
+        self._sessions: dict[web.WebSocketResponse, list[int] | None] = {}  # open session -> its shard
         self._runner: web.AppRunner | None = None
         self._changed = asyncio.Condition()
 
@@ -138,15 +153,15 @@ class FakeDiscord:
         return self
 
     async def stop(self) -> None:
-        if self._ws is not None:
-            await self._ws.close()
+        for ws in list(self._sessions):
+            await ws.close()
         await self._runner.cleanup()
 
     async def drop_gateway(self) -> None:
         """Close the bot's gateway connection and refuse new ones until `restore_gateway`."""
         self.gateway_open = False
-        if self._ws is not None:
-            await self._ws.close(code=4000)  # "unknown error": a client reconnects and resumes
+        for ws in list(self._sessions):
+            await ws.close(code=4000)  # "unknown error": a client reconnects and resumes
 
     def restore_gateway(self) -> None:
         """Accept gateway connections again (a resumed session gets RESUMED)."""
@@ -157,8 +172,14 @@ class FakeDiscord:
         return next(self._ids)
 
     async def dispatch(self, event: str, data: dict) -> None:
-        """Send a gateway event to the bot."""
-        await self._ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+        """Send a gateway event to the session holding its guild's shard (direct messages: shard 0)."""
+        guild = int(data.get("guild_id") or 0)
+        sessions = [ws for ws, shard in self._sessions.items()
+                    if shard is None or shard[0] == (shard_of(guild, shard[1]) if guild else 0)]
+        if not sessions:
+            raise LookupError(f"no gateway session holds the shard of guild {guild}")
+        for ws in sessions:
+            await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
 
     def mark(self) -> int:
         """Return a position in the call log, to wait only for calls made after it."""
@@ -182,16 +203,17 @@ class FakeDiscord:
         return data
 
     def interaction_payload(self, kind: int, data: dict, who: dict, permissions: int = MEMBER_PERMISSIONS,
-                            message: dict | None = None) -> dict:
+                            message: dict | None = None, guild: int = GUILD_ID) -> dict:
         interaction_id = str(self.next_id())
         token = f"token-{interaction_id}"
         self.interactions[token] = Interaction(time.monotonic())
+        channel = channel_in(guild)
         payload = {"id": interaction_id, "application_id": str(BOT_ID), "type": kind, "data": data,
-                   "guild_id": str(GUILD_ID), "channel_id": str(CHANNEL_ID),
-                   "channel": text_channel(CHANNEL_ID, "general"),
+                   "guild_id": str(guild), "channel_id": str(channel),
+                   "channel": text_channel(channel, "general", guild),
                    "member": {**who, "permissions": str(permissions)}, "token": token, "version": 1,
                    "app_permissions": str((1 << 53) - 1), "locale": "en-US", "guild_locale": "en-US",
-                   "entitlements": [], "authorizing_integration_owners": {"0": str(GUILD_ID)}, "context": 0,
+                   "entitlements": [], "authorizing_integration_owners": {"0": str(guild)}, "context": 0,
                    "attachment_size_limit": 25 * 2**20}
         if message is not None:
             payload["message"] = message
@@ -343,7 +365,14 @@ class FakeDiscord:
             return web.Response(status=503)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._ws = ws
+        self._sessions[ws] = None
+        try:
+            await self._serve_session(ws)
+        finally:
+            self._sessions.pop(ws, None)
+        return ws
+
+    async def _serve_session(self, ws: web.WebSocketResponse) -> None:
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 40_000}}))
         async for message in ws:
             if message.type != WSMsgType.TEXT:
@@ -353,28 +382,47 @@ class FakeDiscord:
                 await ws.send_str(json.dumps({"op": 11}))
             elif payload["op"] == 2:
                 await self._ready(ws, payload["d"].get("shard"))
-            elif payload["op"] == 6:  # RESUME after a lost connection
+            elif payload["op"] == 6:  # RESUME after a lost connection: the session keeps its shard
+                self._sessions[ws] = _shard_of_session(payload["d"].get("session_id", ""))
                 await ws.send_str(json.dumps({"op": 0, "t": "RESUMED", "s": next(self._seq), "d": {}}))
-        return ws
 
     async def _ready(self, ws: web.WebSocketResponse, shard: list[int] | None) -> None:
+        self.shards_identified.append(shard)
+        self._sessions[ws] = shard
+        guilds = [g for g in self.guilds if shard is None or shard_of(g, shard[1]) == shard[0]]
+        session_id = "session" + "".join(f"-{n}" for n in shard or ())  # RESUME finds the shard in it
         await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": {
             **({"shard": shard} if shard else {}),
             "v": 10, "user": user(BOT_ID, "missionbot", bot=True),
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-            "session_id": "session", "resume_gateway_url": self.gateway_url, "private_channels": [],
+            "guilds": [{"id": str(g), "unavailable": True} for g in guilds],
+            "session_id": session_id, "resume_gateway_url": self.gateway_url, "private_channels": [],
             "relationships": [], "application": {"id": str(BOT_ID), "flags": 0}}}))
-        everyone = {"id": str(GUILD_ID), "name": "@everyone", "color": 0, "hoist": False, "position": 0,
-                    "permissions": str(MEMBER_PERMISSIONS), "managed": False, "mentionable": False, "flags": 0}
-        admin = {**everyone, "id": str(ADMIN_ROLE_ID), "name": "mission-admins", "position": 1}
-        await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": {
-            "id": str(GUILD_ID), "name": "Mission", "owner_id": "1", "unavailable": False, "large": False,
-            "member_count": 3, "roles": [everyone, admin], "emojis": [], "stickers": [], "features": [],
-            "channels": [text_channel(CHANNEL_ID, "general"), text_channel(ASK_CHANNEL_ID, "ask-the-bot")],
-            "threads": [], "members": [member(BOT_ID, "missionbot")], "presences": [], "voice_states": [],
-            "stage_instances": [], "guild_scheduled_events": [], "joined_at": _now(), "premium_tier": 0,
-            "preferred_locale": "en-US", "verification_level": 0, "default_message_notifications": 0,
-            "explicit_content_filter": 0, "mfa_level": 0, "system_channel_flags": 0, "nsfw_level": 0,
-            "afk_timeout": 300, "icon": None, "splash": None, "discovery_splash": None, "banner": None,
-            "description": None, "premium_subscription_count": 0, "max_members": 1000, "vanity_url_code": None}}))
+        for guild in guilds:
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq),
+                                          "d": guild_create(guild)}))
         self.identified.set()
+
+
+def _shard_of_session(session_id: str) -> list[int] | None:
+    """Return the shard a session id given in READY stands for ("session-1-2": shard 1 of 2)."""
+    numbers = [int(n) for n in session_id.split("-")[1:]]
+    return numbers or None
+
+
+def guild_create(guild_id: int) -> dict:
+    """Return a GUILD_CREATE payload: two text channels (GUILD_ID's are CHANNEL_ID and ASK_CHANNEL_ID), the
+    everyone and admin roles, and the bot as its one member."""
+    everyone = {"id": str(guild_id), "name": "@everyone", "color": 0, "hoist": False, "position": 0,
+                "permissions": str(MEMBER_PERMISSIONS), "managed": False, "mentionable": False, "flags": 0}
+    admin = {**everyone, "id": str(ADMIN_ROLE_ID), "name": "mission-admins", "position": 1}
+    channel, ask = channel_in(guild_id), channel_in(guild_id) - CHANNEL_ID + ASK_CHANNEL_ID
+    return {
+        "id": str(guild_id), "name": "Mission", "owner_id": "1", "unavailable": False, "large": False,
+        "member_count": 3, "roles": [everyone, admin], "emojis": [], "stickers": [], "features": [],
+        "channels": [text_channel(channel, "general", guild_id), text_channel(ask, "ask-the-bot", guild_id)],
+        "threads": [], "members": [member(BOT_ID, "missionbot")], "presences": [], "voice_states": [],
+        "stage_instances": [], "guild_scheduled_events": [], "joined_at": _now(), "premium_tier": 0,
+        "preferred_locale": "en-US", "verification_level": 0, "default_message_notifications": 0,
+        "explicit_content_filter": 0, "mfa_level": 0, "system_channel_flags": 0, "nsfw_level": 0,
+        "afk_timeout": 300, "icon": None, "splash": None, "discovery_splash": None, "banner": None,
+        "description": None, "premium_subscription_count": 0, "max_members": 1000, "vanity_url_code": None}

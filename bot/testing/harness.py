@@ -167,10 +167,13 @@ class BotProcess(Driver):
 
 
 @contextlib.asynccontextmanager
-async def bot_process(workdir: Path, docs: Path, ready: bool = True, **env: str) -> AsyncIterator[BotProcess]:
+async def bot_process(workdir: Path, docs: Path, ready: bool = True, server: FakeDiscord | None = None,
+                      **env: str) -> AsyncIterator[BotProcess]:
     """Start `python -m bot` as `make run` does (DISCORD_TOKEN and the two Discord URL settings) against a
-    new stand-in, and wait until it handles events (unless not `ready`). `env` adds or overrides settings."""
-    server, health_port = await FakeDiscord(free_port()).start(), free_port()
+    new stand-in (or `server`, which stays up), and wait until it handles events (unless not `ready`).
+    `env` adds or overrides settings."""
+    own_server = server is None
+    server, health_port = server or await FakeDiscord(free_port()).start(), free_port()
     environ = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_DOCS_DIR": str(docs),
                "MISSIONBOT_INDEX_DIR": str(workdir / "index"), "MISSIONBOT_HEALTH_PORT": str(health_port),
                "MISSIONBOT_FEEDBACK_DB": str(workdir / "feedback.sqlite3"),
@@ -190,5 +193,6 @@ async def bot_process(workdir: Path, docs: Path, ready: bool = True, **env: str)
             process.terminate()
         await process.wait()
         running.stderr = log_path.read_text(errors="replace")
-        await server.stop()
+        if own_server:
+            await server.stop()
 

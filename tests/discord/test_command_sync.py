@@ -7,6 +7,8 @@ import json
 import os
 import sys
 
+import pytest
+
 from bot.discord_bot.sync import STATE_FILE
 from bot.testing import free_port
 from bot.testing.discord_server import FakeDiscord
@@ -29,13 +31,16 @@ async def test_a_restart_with_the_same_commands_does_not_sync_and_a_changed_tree
         assert len(synced(third.server)) == 1 and third.server.commands
 
 
-async def test_sync_commands_syncs_now_even_when_unchanged(tmp_path):
+@pytest.mark.parametrize("shards", [{}, {"MISSIONBOT_SHARD_COUNT": "2", "MISSIONBOT_SHARD_IDS": "1",
+                                          "MISSIONBOT_CHROMA_HOST": "127.0.0.1"}], ids=["one process", "shard 1 of 2"])
+async def test_sync_commands_syncs_now_even_when_unchanged(tmp_path, shards):
     async with running_bot(tmp_path):
         pass  # synced once, and remembered
     server = await FakeDiscord(free_port()).start()
     try:
         env = {**os.environ, "DISCORD_TOKEN": TOKEN, "MISSIONBOT_FEEDBACK_DB": str(tmp_path / "feedback.sqlite3"),
-               "MISSIONBOT_DISCORD_API_BASE": server.api_base, "MISSIONBOT_DISCORD_GATEWAY_URL": server.gateway_url}
+               "MISSIONBOT_DISCORD_API_BASE": server.api_base, "MISSIONBOT_DISCORD_GATEWAY_URL": server.gateway_url,
+               **shards}  # the operator's command syncs from any process, not only the one running shard 0
         process = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "sync-commands", env=env,
                                                        cwd=tmp_path, stderr=asyncio.subprocess.PIPE)
         _, stderr = await asyncio.wait_for(process.communicate(), 120)

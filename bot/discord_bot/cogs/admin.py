@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -87,7 +88,9 @@ class Admin(commands.Cog):
         self.bot = bot
         self.docs = Docs(bot)
         bot.tree.add_command(self.docs)
-        if bot.settings.reindex_minutes:
+        if bot.settings.reindex_minutes and not bot.settings.runs_shard_zero():
+            log.info("the periodic re-index is run by the process running shard 0, not this one")
+        elif bot.settings.reindex_minutes:
             self.periodic.change_interval(minutes=bot.settings.reindex_minutes)
             self.periodic.start()
 
@@ -113,7 +116,9 @@ class Admin(commands.Cog):
     @tasks.loop(minutes=60)
     async def periodic(self) -> None:
         try:
-            await self.bot.assistant.reindex()
+            # In a task of its own: the Assistant counts the calling task as work in flight, and this loop's
+            # task lives as long as the bot, so every stop would wait out the whole grace period for it.
+            await asyncio.create_task(self.bot.assistant.reindex())
         except IndexBusy as exc:
             log.info("periodic re-index skipped: %s", exc)
         except ShuttingDown:
