@@ -7,7 +7,7 @@ import logging
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.errors import IndexDamaged, unavailable
+from ingest.errors import IndexDamaged, IndexModelMismatch, unavailable
 from ingest.settings import IndexSettings
 from ingest.store import ChunkStore
 
@@ -72,6 +72,8 @@ def open_for_rebuild(settings: IndexSettings) -> ChunkStore:
         store = open_store(settings)
         store.collection()  # reads the database: damage shows here if not on opening
         return store
+    except IndexModelMismatch:
+        return store  # built with another model: the rebuild drops it, as the mismatch error says to do
     except IndexDamaged:
         if settings.chroma_host:
             raise

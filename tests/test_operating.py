@@ -97,6 +97,9 @@ def test_a_new_embedding_model_is_refused_with_the_old_index_and_answers_from_a_
     new = old.model_copy(update={"embedding_model": "new-model", "collection": "missionbot-new-model"})
     assert index_now(new).added == 1  # README's way: a new collection beside the old one
     assert ask({**env, "MISSIONBOT_COLLECTION": new.collection}).returncode == 0
+    rebuilt = run_ingest("--full", env=env)  # what the refusal says to do: rebuild in place with the new model
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert ask(env).returncode == 0
 
 
 def test_a_release_that_reads_or_splits_documents_differently_reindexes_every_document(settings, monkeypatch):
