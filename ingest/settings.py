@@ -1,6 +1,6 @@
 """Index settings from the environment (prefix MISSIONBOT_) or a .env file, and the one loader of settings.
 
-An empty value (`MISSIONBOT_SHARDS=` as `.env.example` has it) means "not set". A bad value is
+An empty value (`MISSIONBOT_SHARD_COUNT=` as `.env.example` has it) means "not set". A bad value is
 reported as one line per setting, naming the variable, its value and what is allowed.
 """
 
