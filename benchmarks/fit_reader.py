@@ -27,8 +27,7 @@ from bot.engine import AnswerEngine, Conversation
 from bot.evaluate import DEV_SET, load_cases
 from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
 from bot.settings import BotSettings
-from bot.text import fold
-from ingest import open_store, sync_index
+from ingest import fold, open_store, sync_index
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "weights.py"
 REFUSAL_TARGET = 0.9  # the threshold is the lowest that refuses at least this share of the dev near-misses
@@ -52,7 +51,8 @@ def collect(engine: AnswerEngine) -> list[dict]:
             answers = [c for c in reading.candidates if not c.disclaims]
             # A sentence saying the documents do not know is never the answer, whatever it contains.
             labels = [0 if case.refuse else int(sum(contains(e, c.text) for e in case.expect) >= need) for c in answers]
-            rows.append({"id": case.id, "kind": case.kind, "refuse": case.refuse, "listed": reading.about.listed is not None,
+            rows.append({"id": case.id, "kind": case.kind, "refuse": case.refuse,
+                         "listed": reading.about.listed is not None,
                          "x": np.array([[c.features[f] for f in FEATURES] for c in answers]).reshape(-1, len(FEATURES)),
                          "y": np.array(labels, dtype=float), "features": [c.features for c in answers]})
             engine.answer(case.question, conversation)  # the conversation goes on as it would for a user

@@ -15,8 +15,7 @@ from bot.answer import Answer, Citation
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
 from bot.spans import find_spans
-from bot.text import fold, terms
-from ingest import Chunk, ChunkStore, sentence_spans
+from ingest import Chunk, ChunkStore, fold, sentence_spans, terms
 
 MAX_ITEMS = 12
 PUBLICATION = frozenset(terms("posted published publication release released"))

@@ -1,6 +1,6 @@
 """Normalise text to comparable terms: stems, synonyms, demonyms, number words and dates.
 
-Both lexical retrieval (BM25) and sentence scoring use `terms`, so "American" finds "U.S.",
+The lexical index (written by ingest) and sentence scoring (bot) use `terms`, so "American" finds "U.S.",
 "twelve" finds "12" and "6 Nov" finds "6th of November" on either side.
 """
 
