@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
+# HNSW search breadth: Chroma's default (100) found 0.87 of the exact 20 nearest chunks at 100k chunks;
+# BENCHMARKS.md "Scale" shows what this value finds and costs (`python -m benchmarks.bench_scale`).
+HNSW_EF_SEARCH = 400
 UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
 
 
@@ -99,8 +102,9 @@ class ChunkStore:
             if create:
                 metadata = {"embedding_model": self.model_name, "embedding_dim": self.dimension or 0, "revision": 0}
                 col = self.call("open", self.client.get_or_create_collection, self.collection_name,
-                                 metadata=metadata, configuration={"hnsw": {"space": "cosine"}},
-                                 embedding_function=None)
+                                 metadata=metadata, embedding_function=None,
+                                 configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}})
+                self._widen_search(col)
             else:
                 col = self.call("open", self._get_existing)
                 if col is None:
@@ -108,6 +112,13 @@ class ChunkStore:
             self._check_model(col.metadata or {})
             self._collection = col
         return self._collection
+
+    def _widen_search(self, col) -> None:
+        """Give a collection made with another search breadth (an earlier version's) this one; vectors stay."""
+        hnsw = (col.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != HNSW_EF_SEARCH:
+            self.call("write", col.modify, configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
+            log.info("set the collection's HNSW search breadth to %d", HNSW_EF_SEARCH)
 
     def _get_existing(self):
         names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}

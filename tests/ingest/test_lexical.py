@@ -10,6 +10,7 @@ import pytest
 from bot.retrieval import HybridRetriever
 from ingest import PROJECT_ROOT, ChunkStore, newest_versions, sync_index, terms
 from ingest.lexical import chunk_terms
+from ingest.store import HNSW_EF_SEARCH
 from tests.conftest import ANNOUNCEMENT, fake_store
 
 QUERIES = ["Who led the mission?", "When was the roundtable in Copenhagen?", "How many cleantech companies took part?",
@@ -82,3 +83,14 @@ def test_chunks_chroma_holds_but_the_ledger_missed_are_caught_up(settings):
     report = sync_index(settings, store)
     assert report.removed == 1 and "stray-id" not in {c.id for c in store.iter_chunks()}
     assert {c.source for c, _ in store.lexical().search(terms("roundtable"), 20)} == {"a.txt"}
+
+
+def test_an_index_made_with_the_default_search_breadth_gets_the_wider_one(settings):
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    store.collection().modify(configuration={"hnsw": {"ef_search": 100}})  # as an earlier version made it
+    store = fake_store(settings)
+    report = sync_index(settings, store)
+    assert report.chunks_written == 0
+    assert store.client.get_collection(settings.collection).configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
