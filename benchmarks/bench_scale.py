@@ -147,8 +147,10 @@ def build(settings: IndexSettings) -> dict:
 
 def timed(cmd: list[str], env: dict) -> tuple[float, str]:
     started = time.perf_counter()
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
-    return round(time.perf_counter() - started, 2), out
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(cmd[1:])} failed:\n{done.stderr[-3000:]}")
+    return round(time.perf_counter() - started, 2), done.stdout
 
 
 def recall(settings: IndexSettings, questions: list[str]) -> dict:

@@ -61,7 +61,10 @@ def written(entity: Entity, sentence: str) -> str:
 def _role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:
     """Return the chunks of the documents about no single subject (they state the roles), the one
     naming most of the entities first."""
-    sources = [s.source for s in store.sources() if not s.facts]
+    # Only documents holding every word of some entity's name can name it: at scale, reading the others
+    # (every distractor) would hold the whole collection's text to answer one question.
+    named_in = store.lexical().sources_with([frozenset(terms(n)) for e in entities for n in e.names])
+    sources = [s.source for s in store.sources() if not s.facts and s.source in named_in]
     documents = [store.of_source(source) for source in sources]
 
     def named(chunks: list[Chunk]) -> int:

@@ -216,7 +216,7 @@ def _remove_missing(store: ChunkStore, state, present: set[str], report: IndexRe
     for source in gone:
         ids = [cid for rows in state[source].values() for cid, _ in rows]
         store.delete(ids)
-        store.ledger().remove(ids)
+        store.ledger().remove(source, ids)
         report.removed += 1
     if gone & set(unfinished):
         store.mark_finished(gone)

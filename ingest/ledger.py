@@ -28,7 +28,8 @@ _UNINDEX = (
     "DELETE FROM vocab WHERE df <= 0",
     "DELETE FROM posting WHERE n IN (SELECT n FROM gone)",
 )
-_CLEAR = ("DELETE FROM posting", "DELETE FROM vocab", "DELETE FROM chunk", "DELETE FROM meta WHERE key != 'revision'")
+_CLEAR = ("DELETE FROM posting", "DELETE FROM vocab", "DELETE FROM chunk", "DELETE FROM document",
+          "DELETE FROM meta WHERE key != 'revision'")
 
 
 class Ledger:
@@ -99,6 +100,7 @@ class Ledger:
                         versions.setdefault(chunk.source, set()).add((chunk.metadata.get("indexed_at", ""), doc_hash))
             for source, found in versions.items():
                 self._index(db, source, max(found)[1])  # the newest finished version, as readers choose it
+            _summarise(db, list(versions))
             db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                            [("format", FORMAT), ("collection", str(col.id))])
         log.info("lexical index rebuilt from the collection: %d chunks", store.count())
@@ -114,11 +116,13 @@ class Ledger:
         with self._transaction() as db:
             self._drop(db, list(drop))
             self._index(db, source, doc_hash)
+            _summarise(db, [source])
 
-    def remove(self, ids: list[str]) -> None:
-        """Forget chunks deleted from Chroma."""
+    def remove(self, source: str, ids: list[str]) -> None:
+        """Forget a document's chunks deleted from Chroma."""
         with self._transaction() as db:
             self._drop(db, ids)
+            _summarise(db, [source])
 
     # -- the tables ----------------------------------------------------------------------------
     @staticmethod
@@ -173,3 +177,13 @@ def _add_totals(db: sqlite3.Connection, docs: int, length: int) -> None:
     for key, change in (("docs", docs), ("length", length)):
         db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                    "value = CAST(value AS INTEGER) + CAST(excluded.value AS INTEGER)", (key, str(change)))
+
+
+def _summarise(db: sqlite3.Connection, sources: list[str]) -> None:
+    """Refresh the one-row summaries of these documents (what `ChunkStore.sources` returns)."""
+    for i in range(0, len(sources), 500):
+        part = sources[i : i + 500]
+        marks = ",".join("?" * len(part))
+        db.execute(f"DELETE FROM document WHERE source IN ({marks})", part)
+        db.execute("INSERT INTO document SELECT source, COUNT(*), MIN(metadata) FROM chunk "
+                   f"WHERE visible = 1 AND source IN ({marks}) GROUP BY source", part)

@@ -28,7 +28,7 @@ from ingest.text import has_date, has_number, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = "1"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
+FORMAT = "2"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
 MAX_GLUED = 3
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS posting(term TEXT NOT NULL, n INTEGER NOT NULL, tf IN
     length INTEGER NOT NULL, PRIMARY KEY(term, n)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS posting_n ON posting(n);
 CREATE TABLE IF NOT EXISTS vocab(term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS document(source TEXT PRIMARY KEY, chunks INTEGER NOT NULL, metadata TEXT NOT NULL);
 """
 
 
@@ -103,6 +104,7 @@ class LexicalIndex:
         self.revision = int(stats.get("revision", -1))
         self._df: dict[str, int] = {}
         self._variants: dict[str, tuple[str, ...]] = {}
+        self._sources: list[SourceInfo] | None = None
 
     def _rows(self, sql: str, args: Iterable = ()) -> list[tuple]:
         if self._db is None:
@@ -168,13 +170,24 @@ class LexicalIndex:
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
 
+    def sources_with(self, term_sets: list[frozenset[str]]) -> set[str]:
+        """Return the documents whose searchable chunks, together, hold every term of one of the sets."""
+        found: set[str] = set()
+        for wanted in set(term_sets):
+            if not wanted:  # a name of stopwords only could be anywhere
+                return {s.source for s in self.sources()}
+            found |= {source for (source,) in self._rows(
+                "SELECT c.source FROM posting p JOIN chunk c ON c.n = p.n "
+                f"WHERE p.term IN ({','.join('?' * len(wanted))}) GROUP BY c.source HAVING COUNT(DISTINCT p.term) = ?",
+                [*wanted, len(wanted)])}
+        return found
+
     def sources(self) -> list[SourceInfo]:
         """Summarise the documents whose current version is searchable, one entry per source."""
-        found: dict[str, SourceInfo] = {}
-        for source, count, metadata in self._rows(
-                "SELECT source, COUNT(*), MIN(metadata) FROM chunk WHERE visible = 1 GROUP BY source"):
-            found[source] = source_info(source, count, json.loads(metadata))
-        return sorted(found.values(), key=lambda s: s.source)
+        if self._sources is None:  # kept per revision: the engine and the structured answers ask often
+            self._sources = [source_info(source, chunks, json.loads(metadata)) for source, chunks, metadata
+                             in self._rows("SELECT source, chunks, metadata FROM document ORDER BY source")]
+        return self._sources
 
 
 def source_info(source: str, chunks: int, m: dict) -> SourceInfo:
@@ -198,16 +211,21 @@ class LexicalReader:
         if self._db is None:
             self._db = connect(self.path)
             if self._db is None:
-                if not self._warned:
-                    self._warned = True
-                    log.warning("no lexical index at %s yet: words are matched once `python -m ingest` (or "
-                                "/reindex) has written it", self.path)
-                return self._view
+                return self._unusable("there is none yet")
         with self._lock:
-            found = self._db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
-        if found is None or int(found[0]) != self._view.revision:
+            meta = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('revision', 'format')"))
+        if meta.get("format") != FORMAT:
+            return self._unusable(f"it was written by another version (format {meta.get('format')}, not {FORMAT})")
+        if int(meta.get("revision", -1)) != self._view.revision:
             self._view = LexicalIndex(self._db, self._lock)  # built in milliseconds: nothing is loaded
         return self._view
+
+    def _unusable(self, why: str) -> LexicalIndex:
+        if not self._warned:
+            self._warned = True
+            log.warning("the lexical index at %s cannot be used: %s; words are matched once `python -m ingest` "
+                        "(or /reindex) has written it", self.path, why)
+        return LexicalIndex(None)
 
     def close(self) -> None:
         """Close the file."""

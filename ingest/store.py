@@ -251,8 +251,9 @@ class ChunkStore:
 
     def sources(self) -> list[SourceInfo]:
         """Summarise the indexed documents, one entry per source."""
-        if self.lexical_path.is_file():  # kept by the writer: no need to read every chunk's metadata
-            return self.lexical().sources()
+        lexical = self.lexical()
+        if lexical.revision >= 0:  # kept by the writer: no need to read every chunk's metadata
+            return lexical.sources()
         from ingest.lexical import source_info
 
         counts: dict[str, int] = {}
