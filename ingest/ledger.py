@@ -21,13 +21,8 @@ from ingest.store import Chunk, ChunkStore
 
 log = logging.getLogger(__name__)
 
-# executescript() would commit the transaction it runs in: these run one by one.
-_UNINDEX = (
-    "UPDATE vocab SET df = df - (SELECT COUNT(*) FROM posting p JOIN gone g ON p.n = g.n WHERE p.term = vocab.term) "
-    "WHERE term IN (SELECT p.term FROM posting p JOIN gone g ON p.n = g.n)",
-    "DELETE FROM vocab WHERE df <= 0",
-    "DELETE FROM posting WHERE n IN (SELECT n FROM gone)",
-)
+BATCH = 500  # chunks per statement (SQLite allows 32,766 parameters) and per slice held in memory
+
 _CLEAR = ("DELETE FROM posting", "DELETE FROM vocab", "DELETE FROM chunk", "DELETE FROM document",
           "DELETE FROM meta WHERE key != 'revision'")
 
@@ -137,41 +132,46 @@ class Ledger:
 
     @staticmethod
     def _unindex(db: sqlite3.Connection, where: str, args: tuple) -> None:
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS gone(n INTEGER PRIMARY KEY, length INTEGER)")
-        db.execute("DELETE FROM gone")
-        db.execute(f"INSERT INTO gone SELECT n, length FROM chunk WHERE visible = 1 AND {where}", args)
-        docs, length = db.execute("SELECT COUNT(*), COALESCE(SUM(length), 0) FROM gone").fetchone()
-        if docs:
-            for statement in _UNINDEX:
-                db.execute(statement)
-            db.execute("UPDATE chunk SET visible = 0 WHERE n IN (SELECT n FROM gone)")
-            _add_totals(db, -docs, -length)
+        gone = db.execute(f"SELECT n, length FROM chunk WHERE visible = 1 AND {where}", args).fetchall()
+        for i in range(0, len(gone), BATCH):
+            part = [n for n, _ in gone[i : i + BATCH]]
+            marks = ",".join("?" * len(part))
+            counts = db.execute(f"SELECT term, COUNT(*) FROM posting WHERE n IN ({marks}) GROUP BY term", part)
+            db.executemany("UPDATE vocab SET df = df - ? WHERE term = ?", [(c, t) for t, c in counts.fetchall()])
+            db.execute(f"DELETE FROM posting WHERE n IN ({marks})", part)
+            db.execute(f"UPDATE chunk SET visible = 0 WHERE n IN ({marks})", part)
+        if gone:
+            db.execute("DELETE FROM vocab WHERE df <= 0")
+            _add_totals(db, -len(gone), -sum(length for _, length in gone))
 
     def _drop(self, db: sqlite3.Connection, ids: list[str]) -> None:
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
+        for i in range(0, len(ids), BATCH):
+            part = ids[i : i + BATCH]
             marks = ",".join("?" * len(part))
             self._unindex(db, f"id IN ({marks})", tuple(part))
             db.execute(f"DELETE FROM chunk WHERE id IN ({marks})", part)
 
     def _index(self, db: sqlite3.Connection, source: str, doc_hash: str) -> None:
         self._unindex(db, "source = ? AND doc_hash = ?", (source, doc_hash))
-        rows = db.execute("SELECT n, id, text, metadata FROM chunk WHERE source = ? AND doc_hash = ?",
-                          (source, doc_hash)).fetchall()
-        df: Counter[str] = Counter()
-        postings, lengths = [], []
-        for n, cid, text, metadata in rows:
-            counts = Counter(chunk_terms(Chunk(cid, text, json.loads(metadata))))
-            length = sum(counts.values())
-            postings.extend((term, n, tf, length) for term, tf in counts.items())
-            lengths.append((length, n))
-            df.update(counts.keys())
-        db.executemany("INSERT INTO posting VALUES (?, ?, ?, ?)", postings)
-        db.executemany("INSERT INTO vocab VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-                       df.items())
-        db.executemany("UPDATE chunk SET visible = 1, length = ? WHERE n = ?", lengths)
-        _add_totals(db, len(rows), sum(length for length, _ in lengths))
-
+        version = db.execute("SELECT n FROM chunk WHERE source = ? AND doc_hash = ?", (source, doc_hash))
+        numbers = [n for (n,) in version]
+        for i in range(0, len(numbers), BATCH):  # a document of 50,000 chunks is indexed a slice at a time
+            part = numbers[i : i + BATCH]
+            rows = db.execute(f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(part))})",
+                              part).fetchall()
+            df: Counter[str] = Counter()
+            postings, lengths = [], []
+            for n, cid, text, metadata in rows:
+                counts = Counter(chunk_terms(Chunk(cid, text, json.loads(metadata))))
+                length = sum(counts.values())
+                postings.extend((term, n, tf, length) for term, tf in counts.items())
+                lengths.append((length, n))
+                df.update(counts.keys())
+            db.executemany("INSERT INTO posting VALUES (?, ?, ?, ?)", postings)
+            db.executemany("INSERT INTO vocab VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
+                           df.items())
+            db.executemany("UPDATE chunk SET visible = 1, length = ? WHERE n = ?", lengths)
+            _add_totals(db, len(rows), sum(length for length, _ in lengths))
 
 def _add_totals(db: sqlite3.Connection, docs: int, length: int) -> None:
     for key, change in (("docs", docs), ("length", length)):

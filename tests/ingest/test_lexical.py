@@ -94,3 +94,27 @@ def test_an_index_made_with_the_default_search_breadth_gets_the_wider_one(settin
     report = sync_index(settings, store)
     assert report.chunks_written == 0
     assert store.client.get_collection(settings.collection).configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+
+
+def test_incremental_updates_give_the_index_a_rebuild_gives(settings):
+    text = ANNOUNCEMENT.read_text(encoding="utf-8")
+    half = len(text) // 2
+    (settings.docs_dir / "a.txt").write_text(text[:half], encoding="utf-8")
+    (settings.docs_dir / "b.txt").write_text(text[half:], encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    (settings.docs_dir / "a.txt").write_text(text[:half] + " The visit to Aarhus was cancelled.", encoding="utf-8")
+    (settings.docs_dir / "b.txt").unlink()
+    (settings.docs_dir / "c.txt").write_text(text[half // 2 :], encoding="utf-8")
+    sync_index(settings, store)
+    words = sorted(set(terms(text + " Aarhus cancelled")))
+
+    def seen():
+        lexical = store.lexical()
+        return ([round(lexical.idf(w), 9) for w in words], lexical.rare_idf(),
+                [sorted((c.id, round(s, 6)) for c, s in lexical.search([w], 50)) for w in words],
+                [(s.source, s.chunks) for s in store.sources()])
+
+    incremental = seen()
+    store.ledger().rebuild(store)
+    assert seen() == incremental
