@@ -78,7 +78,8 @@ def main() -> None:
         row |= {f"{label}_p50_ms": round(percentile(times, 50), 1), f"{label}_p95_ms": round(percentile(times, 95), 1)}
     results = evaluate(engine, load_cases(DEV_SET))
     row |= {"dev_right": sum(r.refusal_ok if r.case.refuse else r.correct for r in results),
-            "dev_questions": len(results)}
+            "dev_questions": len(results),
+            "dev_wrong": [r.case.id for r in results if not (r.refusal_ok if r.case.refuse else r.correct)]}
     row |= during_reindex(engine, settings)
     row |= rss_mb()
     print(json.dumps(row))

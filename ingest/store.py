@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
-# HNSW search breadth: Chroma's default (100) found 0.87 of the exact 20 nearest chunks at 100k chunks;
-# BENCHMARKS.md "Scale" shows what this value finds and costs (`python -m benchmarks.bench_scale`).
+# The HNSW graph and its search breadth. Chroma's defaults (16 neighbours, 100 at construction and search)
+# found 0.64 of the exact 20 nearest chunks at 20k; these reach 0.98 or more (BENCHMARKS.md "Scale",
+# `python -m benchmarks.bench_scale`). The graph's shape is fixed when a collection is made; the breadth is not.
+HNSW = {"space": "cosine", "max_neighbors": 48, "ef_construction": 400}
 HNSW_EF_SEARCH = 400
 UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
 
@@ -103,7 +105,7 @@ class ChunkStore:
                 metadata = {"embedding_model": self.model_name, "embedding_dim": self.dimension or 0, "revision": 0}
                 col = self.call("open", self.client.get_or_create_collection, self.collection_name,
                                  metadata=metadata, embedding_function=None,
-                                 configuration={"hnsw": {"space": "cosine", "ef_search": HNSW_EF_SEARCH}})
+                                 configuration={"hnsw": {**HNSW, "ef_search": HNSW_EF_SEARCH}})
                 self._widen_search(col)
             else:
                 col = self.call("open", self._get_existing)
