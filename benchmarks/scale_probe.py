@@ -76,7 +76,9 @@ def main() -> None:
             engine.answer(question)
             times.append((time.perf_counter() - started) * 1000)
         row |= {f"{label}_p50_ms": round(percentile(times, 50), 1), f"{label}_p95_ms": round(percentile(times, 95), 1)}
+    row["after_questions"] = rss_mb()
     results = evaluate(engine, load_cases(DEV_SET))
+    row["after_dev_set"] = rss_mb()
     row |= {"dev_right": sum(r.refusal_ok if r.case.refuse else r.correct for r in results),
             "dev_questions": len(results),
             "dev_wrong": [r.case.id for r in results if not (r.refusal_ok if r.case.refuse else r.correct)]}

@@ -28,7 +28,7 @@ from ingest.text import has_date, has_number, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = "2"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
+FORMAT = "3"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
 MAX_GLUED = 3
@@ -170,17 +170,28 @@ class LexicalIndex:
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
 
-    def sources_with(self, term_sets: list[frozenset[str]]) -> set[str]:
-        """Return the documents whose searchable chunks, together, hold every term of one of the sets."""
-        found: set[str] = set()
+    def chunks_with(self, term_sets: list[frozenset[str]]) -> list[Chunk] | None:
+        """Return the searchable chunks that hold every term of one of the sets, in reading order by
+        document (None when a set is empty: a name of stopwords only could be anywhere)."""
+        if not all(term_sets):
+            return None
+        numbers: set[int] = set()
         for wanted in set(term_sets):
-            if not wanted:  # a name of stopwords only could be anywhere
-                return {s.source for s in self.sources()}
-            found |= {source for (source,) in self._rows(
-                "SELECT c.source FROM posting p JOIN chunk c ON c.n = p.n "
-                f"WHERE p.term IN ({','.join('?' * len(wanted))}) GROUP BY c.source HAVING COUNT(DISTINCT p.term) = ?",
+            numbers |= {n for (n,) in self._rows(
+                f"SELECT n FROM posting WHERE term IN ({','.join('?' * len(wanted))}) GROUP BY n HAVING COUNT(*) = ?",
                 [*wanted, len(wanted)])}
-        return found
+        ordered, found = sorted(numbers), []
+        for i in range(0, len(ordered), 500):
+            part = ordered[i : i + 500]
+            found += [Chunk(cid, text, json.loads(meta)) for cid, text, meta in self._rows(
+                f"SELECT id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(part))})", part)]
+        return sorted(found, key=lambda c: (c.source, c.metadata.get("start_index", 0)))
+
+    def of_source(self, source: str) -> list[Chunk]:
+        """Return the searchable chunks of one document (its current version), in reading order."""
+        found = [Chunk(cid, text, json.loads(meta)) for cid, text, meta in self._rows(
+            "SELECT id, text, metadata FROM chunk WHERE source = ? AND visible = 1", (source,))]
+        return sorted(found, key=lambda c: c.metadata.get("start_index", 0))
 
     def sources(self) -> list[SourceInfo]:
         """Summarise the documents whose current version is searchable, one entry per source."""

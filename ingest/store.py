@@ -202,6 +202,9 @@ class ChunkStore:
 
     def of_source(self, source: str) -> list[Chunk]:
         """Return the indexed chunks of one document, in reading order."""
+        lexical = self.lexical()
+        if lexical.revision >= 0:  # its current version, from the writer's file: Chroma filters slowly at scale
+            return lexical.of_source(source)
         col = self.collection()
         if col is None:
             return []
