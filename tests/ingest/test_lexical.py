@@ -118,3 +118,20 @@ def test_incremental_updates_give_the_index_a_rebuild_gives(settings):
     incremental = seen()
     store.ledger().rebuild(store)
     assert seen() == incremental
+
+
+def test_the_bot_gives_an_index_from_before_the_lexical_file_one_when_it_starts(settings):
+    from bot.app import index_if_needed
+    from bot.engine import AnswerEngine
+
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    store.close()
+    store.lexical_path.unlink()  # as an index made by an earlier version has it
+    engine = AnswerEngine(fake_store(settings))
+    assert engine.retriever.lexical().search(terms("roundtable"), 3) == []
+    report = index_if_needed(engine, settings)
+    assert report is not None and report.chunks_written == 0
+    assert engine.retriever.lexical().search(terms("roundtable"), 3)
+    assert index_if_needed(engine, settings) is None
