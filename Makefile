@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 
-.PHONY: install run index test bench stress clean
+.PHONY: install run index test bench bench-scale stress clean
 
 $(STAMP):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench: install
 	$(PY) -m benchmarks.bench_answer
 	$(PY) -m benchmarks.bench_discord
 	$(PY) -m benchmarks.bench_discord --process
+
+bench-scale: install
+	nice $(PY) -m benchmarks.bench_scale
 
 clean:
 	rm -rf $(VENV) .index

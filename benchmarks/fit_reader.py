@@ -27,8 +27,7 @@ from bot.engine import AnswerEngine, Conversation
 from bot.evaluate import DEV_SET, load_cases
 from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
 from bot.settings import BotSettings
-from bot.text import fold
-from ingest import open_store, sync_index
+from ingest import fold, open_store, sync_index
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "weights.py"
 REFUSAL_TARGET = 0.9  # the threshold is the lowest that refuses at least this share of the dev near-misses

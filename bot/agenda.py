@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from bot.text import DEMONYMS, MONTHS, fold, terms
+from ingest import DEMONYMS, MONTHS, fold, terms
 
 
 class AgendaError(Exception):

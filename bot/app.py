@@ -31,7 +31,8 @@ def close_engine(engine: AnswerEngine) -> None:
 
 
 def index_if_needed(engine: AnswerEngine, settings: BotSettings) -> IndexReport | None:
-    """Index the bundled documents when the index is empty; return the report, or None if nothing was needed."""
-    if engine.store.count() > 0:
+    """Index the bundled documents when the index is empty, or give an index made by an earlier version its
+    lexical index (from the stored chunks, no re-embedding); return the report, or None if nothing was needed."""
+    if engine.store.count() > 0 and engine.store.lexical().revision >= 0:
         return None
     return sync_index(settings, engine.store)

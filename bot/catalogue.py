@@ -10,8 +10,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.text import fold, terms, tokens
-from ingest import SourceInfo
+from ingest import SourceInfo, fold, terms, tokens
 
 PLACE_FIELDS = ("city", "region", "country")
 

@@ -15,8 +15,7 @@ import re
 
 from bot.answer import Citation
 from bot.retrieval import Passage
-from bot.text import fold, terms
-from ingest import sentence_spans
+from ingest import fold, sentence_spans, terms
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,7 @@ from bot.extractive import Candidate
 from bot.features import ACCEPTS, counts, given
 from bot.question import Question
 from bot.spans import Span
-from bot.text import terms
-from ingest import ANAPHOR
+from ingest import ANAPHOR, terms
 
 QUOTE_BUDGET = 220  # characters of quoted evidence per sentence; keeps the median answer near 250
 MAX_ITEMS = 12

@@ -17,12 +17,11 @@ from bot.catalogue import Catalogue, Entity
 from bot.compose import compose
 from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
-from bot.retrieval import HybridRetriever, LexicalIndex, Passage
+from bot.retrieval import HybridRetriever, Passage
 from bot.structured import programme_answer, publication_answer
 from bot.subjects import MAX_SUBJECTS, Subjects, find_subjects
-from bot.text import terms
 from bot.vectors import SentenceVectors, WordVectors
-from ingest import ChunkStore, IndexProblem, newest_versions
+from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms
 
 log = logging.getLogger(__name__)
 

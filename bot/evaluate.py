@@ -10,8 +10,7 @@ import yaml
 
 from bot.answer import Answer
 from bot.engine import AnswerEngine, Conversation
-from bot.text import fold
-from ingest import PROJECT_ROOT, ChunkStore
+from ingest import PROJECT_ROOT, ChunkStore, fold
 
 DEFAULT_SOURCES = ["us-cluster-mission-to-the-eu-2018.txt", "agenda.yaml"]
 SETS_DIR = PROJECT_ROOT / "benchmarks" / "eval"

@@ -21,12 +21,11 @@ import numpy as np
 from bot import features as f
 from bot.catalogue import Entity
 from bot.question import Question
-from bot.retrieval import LexicalIndex, Passage
+from bot.retrieval import Passage
 from bot.spans import Span, find_spans
-from bot.text import terms, tokens
 from bot.vectors import ChunkSentences, SentenceVectors, WordVectors, content_words
 from bot.weights import ANSWERABILITY, THRESHOLD, WEIGHTS
-from ingest import ANAPHOR
+from ingest import ANAPHOR, LexicalIndex, terms, tokens
 
 # What ranks the sentences of one question.
 FEATURES = ("dense", "dense_before", "opening", "lexical", "context", "rest", "maxsim", "maxsim_rest", "subject_doc",

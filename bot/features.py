@@ -13,10 +13,9 @@ import numpy as np
 
 from bot.catalogue import Entity
 from bot.question import Question
-from bot.retrieval import LexicalIndex, similar
 from bot.spans import Span
-from bot.text import terms, tokens
 from bot.vectors import QuestionTokens
+from ingest import LexicalIndex, similar, terms, tokens
 
 # Words that name the kind of answer wanted ("what was the *title*", "which *year*"), not its topic.
 SLOT_WORDS = frozenset(terms("name names title called year date day month time kind type sort number amount "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import terms
+from ingest import terms
 
 WANTS = ("date", "time", "number", "money", "duration", "place", "person", "name")
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.text import DEMONYMS, NUMBER_WORDS, fold
+from ingest import DEMONYMS, NUMBER_WORDS, fold
 
 KINDS = ("date", "time", "number", "money", "duration", "place", "person", "name")
 

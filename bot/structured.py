@@ -15,8 +15,7 @@ from bot.answer import Answer, Citation
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
 from bot.spans import find_spans
-from bot.text import fold, terms
-from ingest import Chunk, ChunkStore, sentence_spans
+from ingest import Chunk, ChunkStore, fold, sentence_spans, terms
 
 MAX_ITEMS = 12
 PUBLICATION = frozenset(terms("posted published publication release released"))
@@ -62,8 +61,17 @@ def written(entity: Entity, sentence: str) -> str:
 def _role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:
     """Return the chunks of the documents about no single subject (they state the roles), the one
     naming most of the entities first."""
+    # Only chunks holding every word of an entity's name can name it: at scale, reading whole documents
+    # (every distractor) would hold the whole collection's text to answer one question.
+    naming = store.lexical().chunks_with([frozenset(terms(n)) for e in entities for n in e.names])
     sources = [s.source for s in store.sources() if not s.facts]
-    documents = [store.of_source(source) for source in sources]
+    if naming is None:
+        documents = [store.of_source(source) for source in sources]
+    else:
+        by_source: dict[str, list[Chunk]] = {}
+        for chunk in naming:
+            by_source.setdefault(chunk.source, []).append(chunk)
+        documents = [by_source[source] for source in sources if source in by_source]
 
     def named(chunks: list[Chunk]) -> int:
         text = fold(" ".join(c.text for c in chunks))

@@ -12,8 +12,7 @@ from bot.answer import Answer
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
 from bot.structured import list_answer
-from bot.text import terms
-from ingest import ChunkStore
+from ingest import ChunkStore, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 _PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.retrieval import Passage
-from bot.text import terms, tokens
-from ingest import sentence_spans
+from ingest import sentence_spans, terms, tokens
 
 
 def content_words(text: str) -> list[str]:

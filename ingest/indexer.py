@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import logging
 import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -75,12 +75,11 @@ def _make_chunks(source: str, path: Path, doc_hash: str, pieces: list[Piece], do
 
 
 def _indexed_state(store: ChunkStore) -> dict[str, dict[str, list]]:
-    """Map each indexed source to {doc_hash: [(chunk id, chunk_count), ...]}."""
-    state: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for chunk in store.iter_chunks(with_text=False, unfinished=True):
-        m = chunk.metadata
-        state[chunk.source][m.get("doc_hash", "")].append((chunk.id, m.get("chunk_count", -1)))
-    return state
+    """Map each indexed source to {doc_hash: [(chunk id, chunk_count), ...]}, from the ledger."""
+    ledger = store.ledger()
+    if not ledger.in_step(store):
+        ledger.rebuild(store)
+    return ledger.state()
 
 
 def _is_current(versions: dict[str, list], doc_hash: str) -> bool:
@@ -215,7 +214,9 @@ def _remove_missing(store: ChunkStore, state, present: set[str], report: IndexRe
     """Delete the chunks of sources no longer present; return those sources."""
     gone = {source for source in state if source not in present}
     for source in gone:
-        store.delete([cid for rows in state[source].values() for cid, _ in rows])
+        ids = [cid for rows in state[source].values() for cid, _ in rows]
+        store.delete(ids)
+        store.ledger().remove(source, ids)
         report.removed += 1
     if gone & set(unfinished):
         store.mark_finished(gone)

@@ -16,4 +16,3 @@ def configure_logging(log_format: str, level: int) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("bm25s").setLevel(logging.WARNING)

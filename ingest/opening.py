@@ -8,6 +8,7 @@ import logging
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import IndexDamaged, IndexModelMismatch, unavailable
+from ingest.lexical import lexical_path
 from ingest.settings import IndexSettings
 from ingest.store import ChunkStore
 
@@ -63,7 +64,7 @@ def open_store(settings: IndexSettings) -> ChunkStore:
     """Open the configured index with the configured embedding model (nothing is created yet)."""
     embeddings, name, dim = make_embeddings(settings)
     return ChunkStore(make_client(settings), settings.collection, embeddings, name, dim,
-                      describe_location(settings))
+                      describe_location(settings), lexical_path(settings.index_dir, settings.collection))
 
 
 def open_for_rebuild(settings: IndexSettings) -> ChunkStore:

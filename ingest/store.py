@@ -12,17 +12,26 @@ import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
 from ingest.errors import IndexModelMismatch, IndexProblem, gave_up, unavailable
-from ingest.loaders import FACT_FIELDS
 from ingest.retry import persist, transient
+
+if TYPE_CHECKING:
+    from ingest.ledger import Ledger
+    from ingest.lexical import LexicalIndex, LexicalReader
 
 log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
+# The HNSW graph and its search breadth. Chroma's defaults (16 neighbours, 100 at construction and search)
+# found 0.64 of the exact 20 nearest chunks at 20k; these reach 0.98 or more (BENCHMARKS.md "Scale",
+# `python -m benchmarks.bench_scale`). The graph's shape is fixed when a collection is made; the breadth is not.
+HNSW = {"space": "cosine", "max_neighbors": 48, "ef_construction": 400}
+HNSW_EF_SEARCH = 400
 UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
 
 
@@ -56,7 +65,7 @@ class ChunkStore:
     """Read and write access to the collection; every Chroma call goes through here."""
 
     def __init__(self, client, collection_name: str, embeddings: Embeddings, model_name: str,
-                 dimension: int | None, location: str) -> None:
+                 dimension: int | None, location: str, lexical_path: Path) -> None:
         self.client = client
         self.collection_name = collection_name
         self.embeddings = embeddings
@@ -66,6 +75,9 @@ class ChunkStore:
         self._collection = None
         self._max_batch: int | None = None
         self.retry_seconds = 0.0
+        self.lexical_path = lexical_path
+        self._reader: LexicalReader | None = None
+        self._ledger: Ledger | None = None
 
     def retrying(self, seconds: float) -> ChunkStore:
         """Return this store for a writer: its calls wait up to `seconds` for a server that stopped answering."""
@@ -92,8 +104,9 @@ class ChunkStore:
             if create:
                 metadata = {"embedding_model": self.model_name, "embedding_dim": self.dimension or 0, "revision": 0}
                 col = self.call("open", self.client.get_or_create_collection, self.collection_name,
-                                 metadata=metadata, configuration={"hnsw": {"space": "cosine"}},
-                                 embedding_function=None)
+                                 metadata=metadata, embedding_function=None,
+                                 configuration={"hnsw": {**HNSW, "ef_search": HNSW_EF_SEARCH}})
+                self._widen_search(col)
             else:
                 col = self.call("open", self._get_existing)
                 if col is None:
@@ -101,6 +114,13 @@ class ChunkStore:
             self._check_model(col.metadata or {})
             self._collection = col
         return self._collection
+
+    def _widen_search(self, col) -> None:
+        """Give a collection made with another search breadth (an earlier version's) this one; vectors stay."""
+        hnsw = (col.configuration_json or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != HNSW_EF_SEARCH:
+            self.call("write", col.modify, configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
+            log.info("set the collection's HNSW search breadth to %d", HNSW_EF_SEARCH)
 
     def _get_existing(self):
         names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
@@ -121,7 +141,27 @@ class ChunkStore:
     def close(self) -> None:
         """Release the client: the embedded store's files, or the server connection."""
         self._collection = None
+        for part in (self._reader, self._ledger):
+            if part is not None:
+                part.close()
         self.client.close()
+
+    # -- the lexical index (a file beside the collection; see ingest.lexical) ----------------------
+    def lexical(self) -> LexicalIndex:
+        """Return the lexical index as the writer last committed it (opened in milliseconds, never rebuilt here)."""
+        if self._reader is None:
+            from ingest.lexical import LexicalReader
+
+            self._reader = LexicalReader(self.lexical_path)
+        return self._reader.current()
+
+    def ledger(self) -> Ledger:
+        """Return the writer's side of the lexical file."""
+        if self._ledger is None:
+            from ingest.ledger import Ledger
+
+            self._ledger = Ledger(self.lexical_path)
+        return self._ledger
 
     def drop(self) -> None:
         """Delete the whole collection (for a full rebuild)."""
@@ -142,23 +182,29 @@ class ChunkStore:
         return 0 if col is None else self.call("count", col.count)
 
     def iter_chunks(self, with_text: bool = True, unfinished: bool = False) -> Iterator[Chunk]:
-        """Yield every indexed chunk, page by page; versions still being written only if `unfinished`."""
+        """Yield every indexed chunk; versions still being written only if `unfinished`."""
+        for page in self.pages(with_text, unfinished):
+            yield from page
+
+    def pages(self, with_text: bool = True, unfinished: bool = False) -> Iterator[list[Chunk]]:
+        """Yield every indexed chunk, a page at a time; versions still being written only if `unfinished`."""
         col = self.collection()
         if col is None:
             return
         include = ["metadatas", "documents"] if with_text else ["metadatas"]
-        offset = 0
-        while True:
-            page = self.call("read", col.get, include=include, limit=PAGE, offset=offset)
+        # Pages by id, not by offset: Chroma serves an offset in time growing with it.
+        ids = self.call("read", col.get, include=[])["ids"]
+        for i in range(0, len(ids), PAGE):
+            page = self.call("read", col.get, ids=ids[i : i + PAGE], include=include)
             docs = page.get("documents") or [""] * len(page["ids"])
             chunks = [Chunk(i, t or "", dict(m)) for i, t, m in zip(page["ids"], docs, page["metadatas"]) if m]
-            yield from (chunks if unfinished else self._finished(chunks))
-            if len(page["ids"]) < PAGE:
-                return
-            offset += PAGE
+            yield chunks if unfinished else self._finished(chunks)
 
     def of_source(self, source: str) -> list[Chunk]:
         """Return the indexed chunks of one document, in reading order."""
+        lexical = self.lexical()
+        if lexical.revision >= 0:  # its current version, from the writer's file: Chroma filters slowly at scale
+            return lexical.of_source(source)
         col = self.collection()
         if col is None:
             return []
@@ -210,14 +256,17 @@ class ChunkStore:
 
     def sources(self) -> list[SourceInfo]:
         """Summarise the indexed documents, one entry per source."""
-        found: dict[str, SourceInfo] = {}
+        lexical = self.lexical()
+        if lexical.revision >= 0:  # kept by the writer: no need to read every chunk's metadata
+            return lexical.sources()
+        from ingest.lexical import source_info
+
+        counts: dict[str, int] = {}
+        last: dict[str, dict] = {}
         for chunk in self.iter_chunks(with_text=False):
-            m = chunk.metadata
-            info = found.get(chunk.source)
-            found[chunk.source] = SourceInfo(chunk.source, m.get("title", ""), m.get("url") or None,
-                                             (info.chunks if info else 0) + 1, m.get("indexed_at", ""),
-                                             m.get("published"), {k: m[k] for k in FACT_FIELDS if m.get(k)})
-        return sorted(found.values(), key=lambda s: s.source)
+            counts[chunk.source] = counts.get(chunk.source, 0) + 1
+            last[chunk.source] = chunk.metadata
+        return sorted((source_info(s, counts[s], last[s]) for s in counts), key=lambda s: s.source)
 
     # -- writing -----------------------------------------------------------------------------
     def max_batch(self) -> int:

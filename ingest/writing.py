@@ -124,20 +124,23 @@ class Writer:
                 self.store.mark_unfinished(source, prepared.doc_hash)
                 self.unfinished.setdefault(source, []).append(prepared.doc_hash)
             self.store.upsert(part.chunks, vectors[offset : offset + len(part.chunks)])
+            self.store.ledger().add(part.chunks)
             offset += len(part.chunks)
             self.report.chunks_written += len(part.chunks)
             if part.last:
                 self._finish(prepared)
         self.windows += 1
         log.info("wrote window %d: %d chunks", self.windows, offset)
-        self.store.bump_revision()  # once per window: readers rebuild their lexical index after these documents
+        self.store.bump_revision()  # once per window: readers' caches follow
 
     def _finish(self, prepared: Prepared) -> None:
         source = prepared.item.source
         if source in self.unfinished:  # shown to readers before the old version goes, so one is always there
             self.store.mark_finished({source})
             del self.unfinished[source]
-        self.store.delete([cid for rows in prepared.versions.values() for cid, _ in rows if cid not in prepared.keep])
+        old = [cid for rows in prepared.versions.values() for cid, _ in rows if cid not in prepared.keep]
+        self.store.delete(old)
+        self.store.ledger().publish(source, prepared.doc_hash, old)
         self.finished.add(source)
         log.info("indexed %s: %d chunks", source, len(prepared.keep))
         if prepared.versions:

@@ -16,6 +16,7 @@ from langchain_core.embeddings import Embeddings
 from bot.testing import free_port
 from bot.testing.vectors import bag_of_words
 from ingest import ChunkStore, IndexSettings
+from ingest.lexical import lexical_path
 from ingest.opening import describe_location, make_client
 
 REPO = Path(__file__).resolve().parents[1]
@@ -54,7 +55,7 @@ def fake_store(settings: IndexSettings, embeddings: Embeddings | None = None, na
     """Open the settings' index with a fake embedding model."""
     embeddings = embeddings or FakeEmbeddings()
     return ChunkStore(make_client(settings), settings.collection, embeddings, name, 64,
-                      describe_location(settings))
+                      describe_location(settings), lexical_path(settings.index_dir, settings.collection))
 
 
 def launch_chroma(path: Path, port: int) -> subprocess.Popen:

@@ -192,3 +192,15 @@ def test_env_example_and_readme_agree_on_when_sharding_is_needed():
     for text in (EXAMPLE.read_text(), readme):
         assert "Discord requires sharding from 2,500 servers" in text
     assert not re.search(r"2,000 servers", EXAMPLE.read_text() + readme)
+
+
+def test_compose_gives_every_writer_and_bot_the_same_lexical_index(tmp_path):
+    # The lexical index is a file in MISSIONBOT_INDEX_DIR in server mode too: each container must open the same one.
+    services = compose_config(tmp_path / "compose", EXAMPLE.read_text())["services"]
+    index_dir = re.search(r"MISSIONBOT_INDEX_DIR=(\S+)", (REPO / "Dockerfile").read_text()).group(1)
+    missionbot = [s for name, s in services.items() if name != "chroma"]
+    assert len(missionbot) >= 2
+    for service in missionbot:
+        where = (service.get("environment") or {}).get("MISSIONBOT_INDEX_DIR") or index_dir
+        mount = next(v for v in service["volumes"] if v["target"] == where)
+        assert (mount["type"], mount["source"]) == ("volume", "index")

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue import Catalogue
-from bot.text import terms
-from ingest import SourceInfo
+from ingest import SourceInfo, terms
 
 MEMBER, VISITED, PARTNER = "member of the US delegation", "visited by the delegation", "US partner of the mission"
 

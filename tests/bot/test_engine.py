@@ -108,3 +108,23 @@ def test_question_sets(bundled, question_set, answers: float, refusals: float):
     assert summary["refusal_accuracy"] >= refusals
     assert summary["answer_accuracy"] >= answers
     assert summary["hit_at_k"] >= 0.95
+
+
+def test_a_list_question_reads_only_documents_that_can_name_its_subjects(tmp_path, monkeypatch):
+    import shutil
+
+    from ingest import PROJECT_ROOT
+
+    docs = tmp_path / "docs"
+    shutil.copytree(PROJECT_ROOT / "data" / "documents", docs)
+    for n in range(30):  # documents about nothing in particular, as a large index has thousands of
+        (docs / f"other-{n}.txt").write_text(f"Release {n} fixes a crash in the parser when a file is empty.")
+    settings = BotSettings(docs_dir=docs, index_dir=tmp_path / "idx", _env_file=None, answer_mode="extractive")
+    store = open_store(settings)
+    sync_index(settings, store)
+    read = []
+    real = store.of_source
+    monkeypatch.setattr(store, "of_source", lambda source: read.append(source) or real(source))
+    answer = AnswerEngine(store).answer("Which organisations co-organised the roundtable?")
+    assert "Cluster Excellence Denmark" in answer.answer
+    assert not [s for s in read if s.startswith("other-")]

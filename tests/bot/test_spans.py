@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.spans import find_spans
-from bot.text import terms
+from ingest import terms
 
 
 def kinds(sentence: str, **known) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import ingest.indexer
-from ingest import IndexModelMismatch, IndexSettings, newest_versions, sync_index
+from ingest import IndexModelMismatch, IndexSettings, newest_versions, sync_index, terms
 from tests.conftest import ANNOUNCEMENT, FakeEmbeddings, fake_store
 
 
@@ -152,8 +152,9 @@ class Reader(threading.Thread):
             during = self._asked.is_set()
             raw = self.store.query(self.vector, 200)
             seen = newest_versions([c for c, _ in raw])
+            words = self.store.lexical().search(terms("sentence about clusters"), 200)
             self.samples.append({"during_write": during, "versions": {c.metadata["doc_hash"] for c in seen},
-                                 "texts": {c.text for c in seen}})
+                                 "texts": {c.text for c in seen}, "lexical": {c.text for c, _ in words}})
             if during:
                 self._asked.clear()
                 self._answered.set()
@@ -231,6 +232,9 @@ def test_a_document_larger_than_a_window_is_written_in_parts_and_readers_see_old
     new_texts = {c.text for c in store.iter_chunks()}
     assert all(s["texts"] in (old_texts, new_texts) for s in reader.samples)
     assert during[-1]["texts"] == old_texts and reader.samples[-1]["texts"] == new_texts
+    # The lexical index the writer keeps makes the same promise: the old version until the new one is complete.
+    assert all(s["lexical"] in (old_texts, new_texts) for s in reader.samples)
+    assert during[-1]["lexical"] == old_texts and reader.samples[-1]["lexical"] == new_texts
 
 
 def test_a_run_stopped_part_way_through_a_large_document_loses_at_most_a_window(settings, monkeypatch):

@@ -8,7 +8,7 @@ from discord.ext import commands
 
 from bot.discord_bot.client import MissionBot
 from bot.discord_bot.render import agenda_embed
-from bot.text import fold
+from ingest import fold
 
 
 class AgendaCog(commands.Cog, name="Agenda"):

@@ -1,6 +1,6 @@
 """Normalise text to comparable terms: stems, synonyms, demonyms, number words and dates.
 
-Both lexical retrieval (BM25) and sentence scoring use `terms`, so "American" finds "U.S.",
+The lexical index (written by ingest) and sentence scoring (bot) use `terms`, so "American" finds "U.S.",
 "twelve" finds "12" and "6 Nov" finds "6th of November" on either side.
 """
 
@@ -34,9 +34,10 @@ SYNONYM_GROUPS = [
     ["visit", "visited", "visiting", "tour", "toured", "trip", "went", "go", "stop", "stops", "itinerary",
      "route", "journey", "travel", "travelled", "traveled"],
     ["mission", "delegation", "expedition"],
-    ["roundtable", "round-table", "panel", "meeting", "conference", "event", "session"],
+    # Not "event" or "session": at 20k chunks of other text they made "roundtable" a common word.
+    ["roundtable", "round-table", "panel", "meeting", "conference"],
     ["lead", "led", "leader", "head", "headed", "organise", "organize", "organised", "organized",
-     "organiser", "organizer", "organisers", "organizers", "responsible", "role", "roles", "charge", "run", "ran",
+     "organiser", "organizer", "organisers", "organizers", "responsible", "role", "roles", "charge",
      "coordinate", "coordinated", "coordinator"],
     ["fund", "funded", "funding", "finance", "financed", "sponsor", "sponsored", "paid", "pay"],
     ["aim", "goal", "objective", "purpose", "intend", "enhance"],

@@ -1,0 +1,137 @@
+"""The lexical index the writer keeps beside the collection: BM25 as before, shared, never rebuilt by a reader."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import bm25s
+import pytest
+
+from bot.retrieval import HybridRetriever
+from ingest import PROJECT_ROOT, ChunkStore, newest_versions, sync_index, terms
+from ingest.lexical import chunk_terms
+from ingest.store import HNSW_EF_SEARCH
+from tests.conftest import ANNOUNCEMENT, fake_store
+
+QUERIES = ["Who led the mission?", "When was the roundtable in Copenhagen?", "How many cleantech companies took part?",
+           "Which Californian organisations joined?", "What did the delegation visit in Aarhus?"]
+
+
+@pytest.fixture
+def bundled(settings):
+    settings.docs_dir = PROJECT_ROOT / "data" / "documents"  # read only
+    store = fake_store(settings)
+    sync_index(settings, store)
+    return store
+
+
+def test_bm25_scores_are_those_of_bm25s_over_the_same_terms(bundled):
+    chunks = newest_versions(list(bundled.iter_chunks()))
+    reference = bm25s.BM25()
+    reference.index([chunk_terms(c) for c in chunks], show_progress=False)
+    lexical = bundled.lexical()
+    for question in QUERIES:
+        query = [v for t in terms(question) for v in ((t,) if lexical.df(t) else lexical.variants(t))]
+        ids, scores = reference.retrieve([query], k=20, show_progress=False)
+        expected = Counter((chunks[i].id, round(float(s), 4)) for i, s in zip(ids[0], scores[0]) if s > 0)
+        # Order among equal scores is arbitrary in both; the chunks and their scores are the same.
+        assert Counter((c.id, round(s, 4)) for c, s in lexical.search(query, 20)) == expected, question
+
+
+def test_answering_never_reads_the_whole_collection(bundled, monkeypatch):
+    def read_everything(*args, **kwargs):
+        raise AssertionError("a reader read every chunk")
+
+    monkeypatch.setattr(ChunkStore, "pages", read_everything)
+    found = HybridRetriever(bundled).search("Where was the roundtable held?")
+    assert found and any("roundtable" in p.chunk.text.lower() for p in found)
+    assert {s.source for s in bundled.sources()} >= {"us-cluster-mission-to-the-eu-2018.txt"}
+
+
+def test_a_new_document_is_found_by_its_words_as_soon_as_the_writer_commits(settings):
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    reader = fake_store(settings)  # another process: it opens the writer's file
+    assert reader.lexical().search(["zanzibar"], 5) == []
+    (settings.docs_dir / "b.txt").write_text("The delegation never went to Zanzibar.", encoding="utf-8")
+    sync_index(settings, store)
+    assert [c.source for c, _ in reader.lexical().search(["zanzibar"], 5)] == ["b.txt"]
+
+
+def test_an_index_older_than_the_lexical_file_gets_one_without_reembedding(settings):
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    first = sync_index(settings, store)
+    store.close()
+    store.lexical_path.unlink()  # as an index made by an earlier version has it
+    store = fake_store(settings)
+    again = sync_index(settings, store)
+    assert first.chunks_written > 0 and again.chunks_written == 0 and again.unchanged == 1
+    assert store.lexical().search(terms("roundtable Copenhagen"), 3)
+    assert [s.source for s in store.sources()] == ["a.txt"]
+
+
+def test_chunks_chroma_holds_but_the_ledger_missed_are_caught_up(settings):
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    stray = next(store.iter_chunks())
+    # A run killed between its Chroma write and the ledger's: Chroma has a chunk the ledger does not.
+    moved = type(stray)("stray-id", stray.text, {**stray.metadata, "source": "gone.txt"})
+    store.upsert([moved], store.embeddings.embed_documents([moved.text]))
+    report = sync_index(settings, store)
+    assert report.removed == 1 and "stray-id" not in {c.id for c in store.iter_chunks()}
+    assert {c.source for c, _ in store.lexical().search(terms("roundtable"), 20)} == {"a.txt"}
+
+
+def test_an_index_made_with_the_default_search_breadth_gets_the_wider_one(settings):
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    store.collection().modify(configuration={"hnsw": {"ef_search": 100}})  # as an earlier version made it
+    store = fake_store(settings)
+    report = sync_index(settings, store)
+    assert report.chunks_written == 0
+    assert store.client.get_collection(settings.collection).configuration_json["hnsw"]["ef_search"] == HNSW_EF_SEARCH
+
+
+def test_incremental_updates_give_the_index_a_rebuild_gives(settings):
+    text = ANNOUNCEMENT.read_text(encoding="utf-8")
+    half = len(text) // 2
+    (settings.docs_dir / "a.txt").write_text(text[:half], encoding="utf-8")
+    (settings.docs_dir / "b.txt").write_text(text[half:], encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    (settings.docs_dir / "a.txt").write_text(text[:half] + " The visit to Aarhus was cancelled.", encoding="utf-8")
+    (settings.docs_dir / "b.txt").unlink()
+    (settings.docs_dir / "c.txt").write_text(text[half // 2 :], encoding="utf-8")
+    sync_index(settings, store)
+    words = sorted(set(terms(text + " Aarhus cancelled")))
+
+    def seen():
+        lexical = store.lexical()
+        return ([round(lexical.idf(w), 9) for w in words], lexical.rare_idf(),
+                [sorted((c.id, round(s, 6)) for c, s in lexical.search([w], 50)) for w in words],
+                [(s.source, s.chunks) for s in store.sources()])
+
+    incremental = seen()
+    store.ledger().rebuild(store)
+    assert seen() == incremental
+
+
+def test_the_bot_gives_an_index_from_before_the_lexical_file_one_when_it_starts(settings):
+    from bot.app import index_if_needed
+    from bot.engine import AnswerEngine
+
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    store.close()
+    store.lexical_path.unlink()  # as an index made by an earlier version has it
+    engine = AnswerEngine(fake_store(settings))
+    assert engine.retriever.lexical().search(terms("roundtable"), 3) == []
+    report = index_if_needed(engine, settings)
+    assert report is not None and report.chunks_written == 0
+    assert engine.retriever.lexical().search(terms("roundtable"), 3)
+    assert index_if_needed(engine, settings) is None
