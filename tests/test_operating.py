@@ -14,6 +14,7 @@ import pytest
 from bot.testing import free_port
 from bot.testing.ingest_runs import run_ingest
 from ingest import IndexReport, IndexSettings, open_store, sync_index
+from ingest.lexical import lexical_path
 from tests.conftest import ANNOUNCEMENT, fake_store, launch_chroma
 from tests.ingest.test_indexer import write
 
@@ -60,16 +61,23 @@ def test_an_index_backed_up_lost_and_restored_answers_as_before_without_re_embed
         if chroma is not None:  # stop the Chroma server (the bot is not running in the embedded case)
             chroma.terminate()
             chroma.wait(30)
-        copy(index, tmp_path / "backup")
-        shutil.rmtree(index)  # lost
-        copy(tmp_path / "backup", index)
-        if chroma is not None:
+        lexical = lexical_path(settings.index_dir, settings.collection)
+        (tmp_path / "backup").mkdir()
+        copy(index, tmp_path / "backup" / "chroma")
+        if chroma is None:  # README: the embedded index is the chroma folder and the lexical file beside it
+            shutil.copy2(lexical, tmp_path / "backup")
+        shutil.rmtree(index)  # lost, with the lexical file
+        lexical.unlink()
+        copy(tmp_path / "backup" / "chroma", index)
+        if chroma is None:
+            shutil.copy2(tmp_path / "backup" / lexical.name, lexical)
+        else:  # the lexical file was not backed up: answers by meaning, then the next run rebuilds it
             chroma = launch_chroma(index, port)
         answered = ask(env)
         assert answered.returncode == 0, answered.stderr
         assert "Arkitektur Center" in json.loads(answered.stdout)["answer"]
         again = index_now(settings)
-        assert (again.unchanged, again.chunks_written) == (1, 0)
+        assert (again.unchanged, again.chunks_written) == (1, 0) and lexical.is_file()
     finally:
         if chroma is not None:
             chroma.terminate()
