@@ -18,6 +18,7 @@ from bot.compose import compose
 from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
+from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
 from bot.structured import programme_answer, publication_answer
 from bot.subjects import MAX_SUBJECTS, Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
@@ -51,7 +52,7 @@ class Turn:
 class Conversation:
     """The recent turns of one thread or terminal session."""
 
-    max_turns: int = 6
+    max_turns: int = HISTORY_TURNS
     turns: deque = field(default_factory=deque)
 
     def add(self, standalone_question: str, answer: str, subjects: tuple[str, ...] = ()) -> None:
@@ -108,7 +109,8 @@ class AnswerEngine:
     """Retrieve passages, answer with the LLM when configured, else (or on failure) extractively."""
 
     def __init__(self, store: ChunkStore, retriever: HybridRetriever | None = None, llm=None,
-                 threshold: float | None = None, max_question_chars: int = 1000, agenda: Agenda | None = None) -> None:
+                 threshold: float | None = None, max_question_chars: int = MAX_QUESTION_CHARS,
+                 agenda: Agenda | None = None) -> None:
         self.store = store
         self.agenda = agenda
         self.retriever = retriever or HybridRetriever(store)

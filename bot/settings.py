@@ -10,6 +10,9 @@ from pydantic_settings import NoDecode, SettingsConfigDict
 
 from ingest import PROJECT_ROOT, IndexSettings
 
+MAX_QUESTION_CHARS = 1000  # longer questions are refused (the engine's default too)
+HISTORY_TURNS = 6  # turns a conversation keeps for follow-ups (the engine's default too)
+
 
 def _numbers(what: str):
     """Return a validator that accepts "1, 2" or "1 2" as well as a list, and names `what` when it refuses."""
@@ -42,8 +45,8 @@ class BotSettings(IndexSettings):
     llm_max_retries: int = Field(1, ge=0, le=5)
     llm_temperature: float = Field(0.0, ge=0, le=2)
     answer_threshold: float | None = Field(None, ge=0, le=1)  # None: the fitted bot.weights.THRESHOLD
-    max_question_chars: int = Field(1000, ge=20, le=4000)
-    history_turns: int = Field(6, ge=0, le=50)
+    max_question_chars: int = Field(MAX_QUESTION_CHARS, ge=20, le=4000)
+    history_turns: int = Field(HISTORY_TURNS, ge=0, le=50)
     prompts_dir: Path = PROJECT_ROOT / "prompts"
 
     discord_token: SecretStr | None = Field(None, validation_alias=AliasChoices("DISCORD_TOKEN"))

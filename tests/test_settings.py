@@ -183,7 +183,7 @@ def test_the_shards_compose_file_runs_two_bots_that_split_the_shards_and_share_i
     published = [port["published"] for s in bots.values() for port in s["ports"]]
     assert sorted(published) == ["8080", "8081"]  # each process its own /healthz and /metrics on the host
     for service in bots.values():
-        assert {v["source"] for v in service["volumes"]} == {"documents", "state"}
+        assert {v["source"] for v in service["volumes"]} == {"documents", "state", "index"}
         assert service["depends_on"]["ingest"]["condition"] == "service_completed_successfully"
 
 
