@@ -7,7 +7,7 @@ import logging
 from bot.agenda import load_agenda
 from bot.engine import AnswerEngine
 from bot.settings import BotSettings
-from ingest import IndexReport, open_store, sync_index
+from ingest import IndexBusy, IndexReport, open_store, sync_index
 
 log = logging.getLogger(__name__)
 
@@ -35,4 +35,8 @@ def index_if_needed(engine: AnswerEngine, settings: BotSettings) -> IndexReport 
     lexical index (from the stored chunks, no re-embedding); return the report, or None if nothing was needed."""
     if engine.store.count() > 0 and engine.store.lexical().revision >= 0:
         return None
-    return sync_index(settings, engine.store)
+    try:
+        return sync_index(settings, engine.store)
+    except IndexBusy as busy:  # another process (a second bot, the ingest job) is writing it: answer meanwhile
+        log.warning("not indexing at start: %s Answering from the index as it stands.", busy)
+        return None

@@ -11,11 +11,12 @@ import sys
 import pytest
 
 from bot.answer import defuse_mentions
-from bot.app import build_engine
+from bot.app import build_engine, close_engine, index_if_needed
 from bot.engine import AnswerEngine, Conversation, QuestionRejected
 from bot.evaluate import DEV_SET, TEST_SET, evaluate, load_cases, summarise
 from bot.settings import BotSettings
 from ingest import open_store, sync_index
+from ingest.locks import writer_lock
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +129,15 @@ def test_a_list_question_reads_only_documents_that_can_name_its_subjects(tmp_pat
     answer = AnswerEngine(store).answer("Which organisations co-organised the roundtable?")
     assert "Cluster Excellence Denmark" in answer.answer
     assert not [s for s in read if s.startswith("other-")]
+
+
+def test_a_start_while_another_process_indexes_answers_from_the_index_as_it_stands(tmp_path, caplog):
+    # Two bot processes starting on one index (shards) both find it to index; the second must not exit.
+    settings = BotSettings(index_dir=tmp_path / "index", agenda_file=None, answer_mode="extractive", _env_file=None)
+    engine = build_engine(settings)
+    try:
+        with writer_lock(settings):  # another process is writing
+            assert index_if_needed(engine, settings) is None
+    finally:
+        close_engine(engine)
+    assert "not indexing at start: A re-index is already running" in caplog.text

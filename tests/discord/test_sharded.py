@@ -57,9 +57,10 @@ async def test_two_processes_each_answer_only_the_servers_of_their_shard(tmp_pat
     docs.mkdir()
     shutil.copy(ANNOUNCEMENT, docs)
     env = {"MISSIONBOT_CHROMA_HOST": host, "MISSIONBOT_CHROMA_PORT": str(port), "MISSIONBOT_COLLECTION": "two-shards",
-           "MISSIONBOT_AGENDA_FILE": "/nonexistent", "MISSIONBOT_SHARD_COUNT": "2", "MISSIONBOT_REINDEX_MINUTES": "60"}
+           "MISSIONBOT_AGENDA_FILE": "/nonexistent", "MISSIONBOT_SHARD_COUNT": "2", "MISSIONBOT_REINDEX_MINUTES": "60",
+           "MISSIONBOT_INDEX_DIR": str(tmp_path / "index")}  # one index volume for the job and both bots, as in compose
     index = IndexSettings(docs_dir=docs, chroma_host=host, chroma_port=port, collection="two-shards", agenda_file=None,
-                          _env_file=None)
+                          index_dir=tmp_path / "index", _env_file=None)
     store = open_store(index)
     try:  # what the compose ingest job does before the bots start
         assert (await asyncio.to_thread(sync_index, index, store)).added == 1
