@@ -59,30 +59,25 @@ class MiniLMEmbeddings(Embeddings):
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return an (n, 384) float32 array of unit vectors, one per text."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
-            batch = order[start : start + self._batch_size]
-            width = max(len(encodings[i].ids) for i in batch)
-            ids = np.zeros((len(batch), width), dtype=np.int64)
-            mask = np.zeros((len(batch), width), dtype=np.int64)
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                ids[row, :n] = encodings[i].ids
-                mask[row, :n] = 1
-            with self._lock:
-                vectors = self._session.run(["sentence_embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        for batch, _, vectors in self._run("sentence_embedding", texts):
             out[batch] = vectors
         return out
 
     def encode_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Return, per text, its tokens' last-layer vectors (n_tokens, 384; their mean, normalised, is the
         sentence embedding) and each token's character span in the text ((0, 0) for [CLS] and [SEP])."""
-        encodings = self._tokenizer.encode_batch(texts)
         out: list[tuple[np.ndarray, list[tuple[int, int]]]] = [None] * len(texts)  # type: ignore[list-item]
+        for batch, encodings, tokens in self._run("token_embeddings", texts):
+            for row, i in enumerate(batch):
+                n = len(encodings[i].ids)
+                out[i] = (tokens[row, :n].copy(), list(encodings[i].offsets))
+        return out
+
+    def _run(self, output: str, texts: list[str]):
+        """Run the model over the texts in batches of similar length (less padding); yield each batch's text
+        indexes, all the texts' encodings and the batch's `output` rows."""
+        encodings = self._tokenizer.encode_batch(texts) if texts else []
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self._batch_size):
             batch = order[start : start + self._batch_size]
@@ -94,11 +89,8 @@ class MiniLMEmbeddings(Embeddings):
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
             with self._lock:
-                tokens = self._session.run(["token_embeddings"], {"input_ids": ids, "attention_mask": mask})[0]
-            for row, i in enumerate(batch):
-                n = len(encodings[i].ids)
-                out[i] = (tokens[row, :n].copy(), list(encodings[i].offsets))
-        return out
+                result = self._session.run([output], {"input_ids": ids, "attention_mask": mask})[0]
+            yield batch, encodings, result
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages for storage."""
