@@ -25,7 +25,7 @@ from bot.retrieval import Passage
 from bot.spans import Span, find_spans
 from bot.vectors import ChunkSentences, SentenceVectors, WordVectors, content_words
 from bot.weights import ANSWERABILITY, THRESHOLD, WEIGHTS
-from ingest import ANAPHOR, LexicalIndex, terms, tokens
+from ingest import ANAPHOR, LexicalIndex, term_set, terms, tokens
 
 # What ranks the sentences of one question.
 FEATURES = ("dense", "dense_before", "opening", "lexical", "context", "rest", "maxsim", "maxsim_rest", "subject_doc",
@@ -132,7 +132,7 @@ class Reader:
         """Return every sentence of the passages with its features (unranked)."""
         query = f.query_terms(question, lexical, " ".join(e.name for e in subjects))
         # What the question asks *about* its subjects: every sentence of their documents names them.
-        named = set().union(*(f.terms_of(n) for e in subjects for n in e.names)) | set(described_by)
+        named = set().union(*(term_set(n) for e in subjects for n in e.names)) | set(described_by)
         predicate = query.without(named)
         sentences = self._sentences(passages, subjects)
         documents = _document_terms(sentences)
@@ -189,7 +189,7 @@ class Reader:
         out, seen = [], set()
         for rank, passage in enumerate(passages):
             chunk, m = cached[passage.chunk.id], passage.chunk.metadata
-            context = f.terms_of(m.get("section") or "") | f.terms_of(m.get("title") or "")
+            context = term_set(m.get("section") or "") | term_set(m.get("title") or "")
             context |= _subject_terms(passage.chunk.source, subjects)
             context_words = _words_of(m.get("section") or "") | _words_of(m.get("title") or "")
             for i, (start, end) in enumerate(chunk.spans):
@@ -220,7 +220,7 @@ def _document_terms(sentences: list[_Sentence]) -> dict[str, frozenset[str]]:
 
 def _subject_terms(source: str, subjects: list[Entity]) -> frozenset[str]:
     # In the document about a subject, "It was founded in 1984" is about that subject by its name.
-    return frozenset().union(*(f.terms_of(" ".join(e.names)) for e in subjects if e.source == source))
+    return frozenset().union(*(term_set(" ".join(e.names)) for e in subjects if e.source == source))
 
 
 def _words_of(text: str) -> frozenset[str]:

@@ -4,7 +4,6 @@ lists things, and whether its document mentions the question's topics at all."""
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from bot.catalogue import Entity
 from bot.question import Question
 from bot.spans import Span
 from bot.vectors import QuestionTokens
-from ingest import LexicalIndex, similar, terms, tokens
+from ingest import LexicalIndex, similar, term_set, terms, tokens
 
 # Words that name the kind of answer wanted ("what was the *title*", "which *year*"), not its topic.
 SLOT_WORDS = frozenset(terms("name names title called year date day month time kind type sort number amount "
@@ -69,12 +68,6 @@ def query_terms(question: Question, lexical: LexicalIndex, extra: str = "") -> Q
                 if share == 1.0 and weight > 0:
                     topics.add(term)
     return QueryTerms(weights, surface, topics)
-
-
-@functools.lru_cache(maxsize=8192)
-def terms_of(text: str) -> frozenset[str]:
-    """Return the set of a text's terms (cached: titles and sections repeat)."""
-    return frozenset(terms(text))
 
 
 def covers(term: str, words: frozenset[str] | set[str]) -> bool:
@@ -147,7 +140,7 @@ def near(question: Question, spans: list[Span], asked: set[str], text: str, pred
         if span.kind in ACCEPTS[question.wants] and not given(span, asked):
             start = max(b for b in bounds if b <= span.start)
             end = min(b for b in bounds if b >= span.end)
-            best = max(best, coverage(predicate, terms_of(text[start:end])))
+            best = max(best, coverage(predicate, term_set(text[start:end])))
     return best
 
 

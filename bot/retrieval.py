@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 
-from ingest import INDEXED_KINDS, Chunk, ChunkStore, LexicalIndex, kind_token, newest_versions, terms
+from ingest import INDEXED_KINDS, Chunk, ChunkStore, LexicalIndex, kind_token, newest_versions, term_set, terms
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +60,11 @@ class HybridRetriever:
         return top + [p for p in best_words if p not in top and p in kept]
 
 
-@functools.lru_cache(maxsize=8192)
-def _chunk_terms(text: str) -> frozenset[str]:
-    return frozenset(terms(text))
-
-
 def _collapse(passages: list[Passage], threshold: float = 0.9) -> list[Passage]:
     """Drop passages whose words nearly repeat a better-ranked passage's."""
     kept: list[tuple[Passage, set[str]]] = []
     for passage in passages:
-        words = _chunk_terms(passage.chunk.text)
+        words = term_set(passage.chunk.text)
         if any(len(words & seen) / max(1, len(words | seen)) >= threshold for _, seen in kept):
             continue
         kept.append((passage, words))

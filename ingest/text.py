@@ -189,6 +189,12 @@ def terms(text: str) -> list[str]:
     return list(_terms(text))
 
 
+@functools.lru_cache(maxsize=8192)  # titles, sections, names and chunks recur from question to question
+def term_set(text: str) -> frozenset[str]:
+    """Return the set of a text's terms."""
+    return frozenset(_terms(text))
+
+
 @functools.lru_cache(maxsize=65536)
 def _terms(text: str) -> tuple[str, ...]:
     out = []
