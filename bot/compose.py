@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from bot.answer import Citation
 from bot.extractive import Candidate
-from bot.features import ACCEPTS, counts, given
+from bot.features import counts, fits
 from bot.question import Question
 from bot.spans import Span
 from ingest import ANAPHOR, terms
@@ -56,7 +56,7 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
     if question.wants is None:
         return ""
     asked = set(terms(question.text)) | set().union(*(set(terms(k)) for k in known))
-    spans = [s for s in candidate.spans if s.kind in ACCEPTS[question.wants] and not given(s, asked)]
+    spans = [s for s in candidate.spans if fits(s, question, asked)]
     if not spans:
         return ""
     if question.wants_list:

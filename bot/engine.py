@@ -227,7 +227,12 @@ class AnswerEngine:
         # "Which of the roundtable's co-organisers was founded in 2009?": the described subject whose own
         # document holds the best sentence is the answer.
         chosen = next((e for e in described if e.source == answers[0].passage.chunk.source), None)
-        lead = chosen.name if chosen and len(described) > 1 and asked.wants == "name" else None
+        # So is the one it described, when it asks for an organisation by its kind ("which delegation member
+        # is from Washington state?"): the sentence names a place, but the answer is the member.
+        lead = chosen.name if chosen and (len(described) > 1 and asked.wants == "name" or asked.wants_entity) else None
+        owner = catalogue.by_source(answers[0].passage.chunk.source)
+        if lead is None and asked.wants_entity and owner is not None and owner not in subjects:
+            lead = owner.name  # "which delegation member was created under Governor Kasich?": JobsOhio's sheet says
         # What the question names is no answer; a subject it only described may be ("inno TSD's partner": SRI).
         short, text, citations = compose(asked, answers, tuple(n for e in reading.about.named for n in e.names),
                                          lambda source: (e := catalogue.by_source(source)) and e.name, lead)

@@ -29,10 +29,10 @@ from ingest import ANAPHOR, LexicalIndex, term_set, terms, tokens
 
 # What ranks the sentences of one question.
 FEATURES = ("dense", "dense_before", "opening", "lexical", "context", "rest", "maxsim", "maxsim_rest", "subject_doc",
-            "subject_name", "type", "near", "focus", "length", "items", "doc_miss", "rank")
+            "subject_name", "type", "near", "focus", "length", "items", "doc_miss", "rank", "defines")
 # What says whether the best sentence answers at all: its rank score, its lead over the next, and what
 # tells a near miss (the subject is there, the asked-for fact is not).
-ANSWERABILITY_FEATURES = ("score", "margin", "dense", "maxsim_rest", "rest", "type", "focus", "subject_doc",
+ANSWERABILITY_FEATURES = ("margin", "dense", "maxsim_rest", "rest", "type", "focus", "subject_doc",
                           "off_subject", "doc_miss", "no_subject", "typed", "yes_no", "listing", "bias")
 # A sentence that says the documents do not know is not an answer, however well it matches.
 DISCLAIMER = re.compile(r"\b(?:does not|doesn't|do not|did not|not) (?:say|give|state|name|mention)|\bgives? no\b|"
@@ -149,13 +149,14 @@ class Reader:
             text, sentence_terms, vector = s.text, s.chunk.terms[s.index], s.chunk.vectors[s.index]
             spans = find_spans(text, places, names)
             token_vectors = s.chunk.tokens[s.index]
+            # A document's first sentence usually says what its subject is.
+            opening = float(s.passage.chunk.metadata.get("chunk_index") == 0
+                            and not any(len(t) >= 2 for t in s.chunk.terms[:s.index]))
             features = {
                 "dense": max(float(vector @ query_vector), float(vector @ restated)),
                 # "These organizations include: …" means what the sentence before it says.
                 "dense_before": float(s.chunk.vectors[s.index - 1] @ query_vector) if s.leans else 0.0,
-                # A document's first sentence usually says what its subject is.
-                "opening": float(s.passage.chunk.metadata.get("chunk_index") == 0
-                                 and not any(len(t) >= 2 for t in s.chunk.terms[:s.index])),
+                "opening": opening,
                 "lexical": f.coverage(query, sentence_terms),
                 "context": f.coverage(query, sentence_terms | s.context),
                 "rest": f.coverage(predicate, sentence_terms | (s.context - named)),
@@ -171,6 +172,8 @@ class Reader:
                 "items": f.items(question, spans, asked, text),
                 "doc_miss": f.missing(predicate, documents[s.passage.chunk.source]),
                 "rank": 1.0 / (1 + s.rank),
+                # What a subject is, its document's opening sentence says.
+                "defines": opening if question.classifies else 0.0,
                 "disclaims": float(bool(DISCLAIMER.search(text))),
                 # The same for every sentence of a question: they let the answerability of a question about a
                 # named subject differ from one about the mission at large, a list from a yes/no, and so on.

@@ -25,6 +25,7 @@ ACCEPTS = {"name": {"name", "person", "place"}, "number": {"number", "duration"}
            "money": {"money"}}
 _QUANTITIES = ("number", "duration", "money", "date", "time")
 _ITEM_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+_YEAR = re.compile(r"\b\d{4}\b")
 _CLAUSE = re.compile(r"[,;:()]|\s[–—]\s")
 
 
@@ -100,6 +101,13 @@ def names(text: str, subjects: list[Entity]) -> float:
     return hits / len(subjects)
 
 
+def fits(span: Span, question: Question, asked: set[str]) -> bool:
+    """Say whether a span is of the kind of fact asked for, not given by the question, and, when a year is
+    asked for, holds one."""
+    return (span.kind in ACCEPTS[question.wants] and not given(span, asked)
+            and (not question.wants_year or bool(_YEAR.search(span.text))))
+
+
 def given(span: Span, asked: set[str]) -> bool:
     """Say whether the question already gives a span (more than half its words; for a quantity, its
     number): it is no answer then. "four days" answers "how many days": the question gives "days", not "four"."""
@@ -119,7 +127,7 @@ def offers(question: Question, spans: list[Span], asked: set[str], text: str) ->
     give it; for "how many X", ½ for a number that does not count X."""
     if question.wants is None:
         return 1.0
-    fresh = [s for s in spans if s.kind in ACCEPTS[question.wants] and not given(s, asked)]
+    fresh = [s for s in spans if fits(s, question, asked)]
     if not fresh:
         return 0.0
     if question.wants == "number" and question.head:
@@ -137,7 +145,7 @@ def near(question: Question, spans: list[Span], asked: set[str], text: str, pred
     bounds = [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
     best = 0.0
     for span in spans:
-        if span.kind in ACCEPTS[question.wants] and not given(span, asked):
+        if fits(span, question, asked):
             start = max(b for b in bounds if b <= span.start)
             end = min(b for b in bounds if b >= span.end)
             best = max(best, coverage(predicate, term_set(text[start:end])))
@@ -161,7 +169,7 @@ def items(question: Question, spans: list[Span], asked: set[str], text: str) -> 
         return 0.0
     if question.wants is None:
         return math.log1p(len(enumeration(text)))
-    return math.log1p(len({s.text for s in spans if s.kind in ACCEPTS[question.wants] and not given(s, asked)}))
+    return math.log1p(len({s.text for s in spans if fits(s, question, asked)}))
 
 
 def focus(question: Question, words: frozenset[str], sentence_terms: frozenset[str],

@@ -39,11 +39,17 @@ took came went gave made got led ran began held met saw spent left brought set p
 grew became joined helped started ended opened worked formed run take come go give make get lead begin hold
 meet see spend leave bring keep win pay tell find build grow become join help start end open work form visit
 """.split())
+# "Is JobsOhio a government department?", "What kind of organisation is SRI?": what the subject is, which
+# the sentence defining it says.
+_CLASSIFIES = re.compile(r"^\s*(?:is|was|are|were)\b[^?]*?\b(?:an?|still)\s"
+                         r"|\b(?:what|which)\s+(?:kind|type|sort)s?\s+of\b", re.I)
 _YES_NO = re.compile(r"^\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would|should)\b", re.I)
 _TAG = re.compile(r"(?:,\s*|\s+)(?:right|correct|true|isn'?t it|wasn'?t it|didn'?t they|yes or no)\s*\??\s*$", re.I)
 _WHO_WERE = re.compile(r"^\s*who\s+(?:were|are)\b", re.I)
 _LIST_VERB = re.compile(r"^\s*(?:please\s+)?(?:list|name|enumerate|give me (?:a list of|the))\b", re.I)
 _PERSON_ROLE = frozenset(_HEAD_KINDS["person"].split()) - {"people", "person", "head"}
+_NAME_WORDS = frozenset(terms("name names title titles brand"))
+_YEAR = frozenset(terms("year years decade"))  # "which year": a date without one does not answer
 _SINGULAR_S = frozenset("news series headquarters business analysis basis status us gas campus process".split())
 
 
@@ -60,6 +66,22 @@ class Question:
     head: tuple[str, ...] = ()  # terms of the noun asked with ("which Norwegian *city*")
     modifiers: tuple[str, ...] = ()  # terms before it ("which *Norwegian* city")
     focus: tuple[str, ...] = ()  # words (folded) an answer must address: "who *moderated* …", "which *hotel* …"
+
+    @property
+    def wants_year(self) -> bool:
+        """Say whether the date asked for is a year ("in which year …?"): "6 November" does not answer it."""
+        return self.wants == "date" and bool(_YEAR & set(self.head))
+
+    @property
+    def classifies(self) -> bool:
+        """Say whether the question asks what its subject is ("is JobsOhio a state agency?")."""
+        return bool(_CLASSIFIES.search(self.text))
+
+    @property
+    def wants_entity(self) -> bool:
+        """Say whether the question asks for an organisation by a noun of its kind ("which delegation
+        *member* …", "which *cluster* …"), not for a name or title ("what was its original *name*")."""
+        return self.wants == "name" and bool(self.head) and self.head[-1] not in _NAME_WORDS
 
     @property
     def terms(self) -> list[str]:

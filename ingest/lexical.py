@@ -28,7 +28,7 @@ from ingest.text import has_date, has_number, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = "3"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
+FORMAT = "4"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
 MAX_GLUED = 3

@@ -63,6 +63,19 @@ DEMONYMS = {
     "sweden": ["swedish", "swede", "swedes"],
     "belgium": ["belgian", "belgians"],
     "netherlands": ["dutch", "holland"],
+    "norway": ["norwegian", "norwegians"],
+    "finland": ["finnish", "finn", "finns"],
+    "iceland": ["icelandic", "icelander", "icelanders"],
+    "germany": ["german", "germans"],
+    "france": ["french"],
+    "uk": ["british", "briton", "britons", "u.k", "u.k.", "britain"],
+    "ireland": ["irish"],
+    "spain": ["spanish", "spaniard", "spaniards"],
+    "italy": ["italian", "italians"],
+    "austria": ["austrian", "austrians"],
+    "switzerland": ["swiss"],
+    "luxembourg": ["luxembourgish", "luxembourger", "luxembourgers"],
+    "canada": ["canadian", "canadians"],
     "copenhagen": ["københavn", "kobenhavn", "copenhague", "kopenhagen"],
     "arkitektur": ["architecture", "architektur", "architect"],
     "center": ["centre", "centrum"],
@@ -119,13 +132,15 @@ def _build_canon() -> dict[str, str]:
         for word in group:
             canon.setdefault(_STEMMER.stemWord(word), _STEMMER.stemWord(group[0]))
     for name, aliases in DEMONYMS.items():
-        for alias in aliases:
+        # The place's own name maps to itself, not to its stem ("netherlands", not "netherland"), so
+        # that "Dutch" in a question meets "the Netherlands" in a document.
+        for alias in (name, *aliases):
             canon[alias.rstrip(".")] = name
     return canon
 
 
 _CANON = _build_canon()
-_PHRASES = {"united states": "us", "took part": "participant", "take part": "participant",
+_PHRASES = {"united states": "us", "united kingdom": "uk", "took part": "participant", "take part": "participant",
             "in charge of": "lead", "in charge": "lead", "team up": "collaboration", "teamed up": "collaboration",
             "worked with": "collaboration", "work with": "collaboration",
             "took place": "", "take place": "", "taken place": "", "takes place": "",

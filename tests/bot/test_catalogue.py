@@ -78,3 +78,10 @@ def test_only_a_question_that_just_describes_subjects_is_answered_by_listing_the
     assert catalogue.only_describes(question, catalogue.resolve(question), ("organis",))
     question = set(terms("Which clusters merged to form Energy Cluster Denmark?"))
     assert catalogue.resolve(question, head=("cluster",)) is None
+
+
+def test_a_people_name_meets_its_country_written_any_way():
+    # "Dutch" and "the Netherlands", "European" and "Europe", "Norwegian" and "Norway" are one term.
+    assert set(terms("Dutch")) == set(terms("the Netherlands")) == set(terms("Netherlands"))
+    assert set(terms("European")) == set(terms("Europe")) == set(terms("EU"))
+    assert set(terms("Norwegian")) == set(terms("Norway"))

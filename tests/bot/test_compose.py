@@ -68,3 +68,13 @@ def test_enumerations_are_split_into_items():
     assert enumeration("It focused on health, marine and Arctic research, transport, and NMP.") == [
         "It focused on health", "marine", "Arctic research", "transport", "NMP"]
     assert enumeration("No list here, really.") == []
+
+
+def test_a_year_question_is_answered_by_a_date_that_has_a_year():
+    day_only = candidate("On the 6th of November the visit took off with a roundtable.")
+    short, _, _ = compose(analyse("In which year did the cluster visit happen?"), [day_only])
+    assert short == ""  # "the 6th of November" names no year: no lead
+    short, _, _ = compose(analyse("In which year did the cluster visit happen?"), [candidate(ANNOUNCEMENT)])
+    assert "2018" in short
+    short, _, _ = compose(analyse("When did the visit take off?"), [day_only])
+    assert short == "the 6th of November"  # any date answers "when"
