@@ -85,8 +85,23 @@ def _doer(question: Question, text: str, spans: list[Span]) -> Span | None:
             return None
         return next((s for s in spans if re.search(r"\bby\s+(?:the\s+)?$", text[: s.start])), None)
     if _PASSIVE.search(text[: verb.start()]) or re.match(r"\s+by\b", text[verb.end():]):
-        return next((s for s in spans if s.start > verb.end()), None)
+        return _agent(text, verb.end(), spans) or next((s for s in spans if s.start > verb.end()), None)
     return next((s for s in spans if s.end <= verb.start()), None)
+
+
+_AGENT = re.compile(r"\bby\s+((?:the\s+)?[\w'’&.-]+(?:\s+(?!(?:together|with|and|in|on|at|for|to|as|from|under)\b)"
+                    r"[\w'’&.-]+){0,5})")
+
+
+def _agent(text: str, after: int, spans: list[Span] = ()) -> Span | None:
+    """Return who does it in a passive sentence, after "by" ("founded by *the Danish government* together
+    with …"): the typed span there, else the words up to the next preposition or punctuation."""
+    match = _AGENT.search(text, after)
+    if match is None or match.start() - after > 40:
+        return None
+    start = match.start(1)
+    return next((s for s in spans if s.start in (start, start + 4)), None) or Span(start, match.end(1), "name",
+                                                                                  match.group(1))
 
 
 def _closeness(text: str, span: Span, question: Question) -> tuple[float, float, int]:

@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass, field
 
 from bot.answer import Answer
-from bot.catalogue import Catalogue, Entity, Resolution
+from bot.catalogue import PLACE_FIELDS, Catalogue, Entity, Resolution
 from bot.question import Question
 from bot.structured import list_answer
 from ingest import ChunkStore, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
+_ANY = re.compile(r"\bany\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)  # "any research centre in Genk"
 _PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)
 
 
@@ -34,6 +35,9 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     named = catalogue.mentioned(question.text)
     asked_for = question.head + question.modifiers
     among = list(earlier) if earlier and _PLURAL_PRONOUN.search(question.text) else None
+    existing = _existential(question, catalogue, store) if question.yes_no and not named and among is None else None
+    if existing is not None:
+        return existing
     # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden.
     resolution = None if question.yes_no and not named else catalogue.resolve(
         set(terms(question.text)), among, asked_for)
@@ -51,6 +55,23 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     if by_role and len(by_role.entities) <= MAX_SUBJECTS:
         return Subjects(by_role.entities, [], by_role.words)
     return Subjects(list(earlier)[:MAX_SUBJECTS])
+
+
+def _existential(question: Question, catalogue: Catalogue, store: ChunkStore) -> Subjects | None:
+    """Answer "did they visit *any* Dutch cluster?" by naming the subjects that fit, when a place or a kind
+    picks some: the sheets say which organisation is where, the announcement does not."""
+    phrase = _ANY.search(question.text)
+    if phrase is None:
+        return None
+    resolution = catalogue.resolve(set(terms(question.text)), None, tuple(terms(phrase.group(1))))
+    # A kind alone is no answer to "any German clusters?": the place must have picked them.
+    if not resolution or not any(key in PLACE_FIELDS for key, _ in resolution.constraints):
+        return None
+    listed = list_answer(store, catalogue, question, resolution)
+    if not listed.grounded:
+        return None
+    listed.answer = f"Yes: {listed.answer}"
+    return Subjects(resolution.entities, [], resolution.words, listed)
 
 
 def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution, named: list[Entity],

@@ -78,3 +78,10 @@ def test_a_year_question_is_answered_by_a_date_that_has_a_year():
     assert "2018" in short
     short, _, _ = compose(analyse("When did the visit take off?"), [day_only])
     assert short == "the 6th of November"  # any date answers "when"
+
+
+def test_who_did_it_in_the_passive_is_the_agent_after_by():
+    text = ("It was founded by the Danish government together with the country's leading business associations, "
+            "which P4G lists as the Confederation of Danish Industry and the Danish Energy Association.")
+    short, answer, _ = compose(analyse("Who founded State of Green?"), [candidate(text, names=("P4G",))])
+    assert short == "the Danish government" and "business associations" in answer

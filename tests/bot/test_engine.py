@@ -42,6 +42,15 @@ def test_questions_the_documents_cannot_answer_are_refused(bundled, question):
     assert not answer.grounded and answer.citations == [] and "/agenda" in answer.answer
 
 
+def test_did_they_visit_any_x_in_a_place_names_them_from_their_sheets(bundled):
+    _, engine = bundled
+    answer = engine.answer("Did they meet any Swedish cluster?")
+    assert answer.answer.startswith("Yes: Sustainable Business Hub [1]") and answer.citations
+    assert answer.citations[0].source == "related/sustainable-business-hub.md"
+    # No visited organisation is German: naming the clusters of other countries would be no answer.
+    assert not engine.answer("Did the delegation visit any German clusters?").answer.startswith("Yes")
+
+
 def test_follow_up_uses_the_conversation(bundled):
     _, engine = bundled
     conversation = Conversation()
