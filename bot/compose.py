@@ -83,8 +83,9 @@ def _doer(question: Question, text: str, spans: list[Span]) -> Span | None:
     if verb is None:  # "who started …?" said in other words ("founded … by X"): the agent named after "by"
         if not question.text.lstrip().casefold().startswith(("who ", "whom ")):
             return None
-        return next((s for s in spans if re.search(r"\bby\s+(?:the\s+)?$", text[: s.start])), None)
-    if _PASSIVE.search(text[: verb.start()]) or re.match(r"\s+by\b", text[verb.end():]):
+        return next((s for s in spans if re.search(r"\bby\s+(?:the\s+)?$", text[: s.start])), None) or (
+            _agent(text, by.start()) if (by := re.search(r"\bby\b", text)) else None)
+    if _PASSIVE.search(text[: verb.start()]) or re.match(r"\s+(?:\w+ly\s+)?by\b", text[verb.end():]):
         return _agent(text, verb.end(), spans) or next((s for s in spans if s.start > verb.end()), None)
     return next((s for s in spans if s.end <= verb.start()), None)
 
@@ -121,6 +122,11 @@ def _anchor(question: Question, candidate: Candidate, lead: str) -> tuple[int, i
         where = candidate.text.find(lead)
         if where >= 0:
             return where, where + len(lead)
+    if lead:  # a list: from its first item to its last, so that the quote shows them all
+        found = [m.span() for item in re.split(r", | and ", lead) if item
+                 for m in [re.search(re.escape(item), candidate.text)] if m]
+        if found:
+            return min(a for a, _ in found), max(b for _, b in found)
     asked = set(terms(question.text))
     hits = [m.span() for m in re.finditer(r"[\w-]+", candidate.text) if set(terms(m.group(0))) & asked]
     return (hits[0][0], hits[-1][1]) if hits else (0, 0)

@@ -85,3 +85,19 @@ def test_who_did_it_in_the_passive_is_the_agent_after_by():
             "which P4G lists as the Confederation of Danish Industry and the Danish Energy Association.")
     short, answer, _ = compose(analyse("Who founded State of Green?"), [candidate(text, names=("P4G",))])
     assert short == "the Danish government" and "business associations" in answer
+
+
+def test_who_pays_finds_the_agent_after_an_adverb_and_by():
+    text = ("An Interreg Europe description explains that it acts as a shared back office for regional clusters, "
+            "funded jointly by the Danish regions and the national agency responsible for innovation networks.")
+    short, _, _ = compose(analyse("Who pays for Cluster Excellence Denmark?"), [candidate(text, names=())])
+    assert short == "the Danish regions"
+
+
+def test_a_list_answer_quotes_the_part_of_the_sentence_that_holds_its_items():
+    text = ("ENRICH, the European Network of Research and Innovation Centres and Hubs, is an initiative promoted by "
+            "the European Commission through Horizon 2020 to help European research, technology and business "
+            "organisations connect with three partner markets: Brazil, China and the United States of America.")
+    short, answer, citations = compose(analyse("Which partner countries does ENRICH target?"), [candidate(text)])
+    assert "Brazil" in short and "China" in short
+    assert "Brazil, China and the United States" in citations[0].quote and len(citations[0].quote) < len(text)
