@@ -104,9 +104,9 @@ def test_ask_cli_json_contract(bundled):
 @pytest.mark.parametrize("question_set, answers, refusals", [
     # Never tuned on: written from the documents by a helper that had not seen the engine. The issue's
     # target is 0.90 / 0.90; these guard today's level (0.759 / 0.875, 14 of 16 refusals) with a margin.
-    (TEST_SET, 0.72, 0.80),
+    (TEST_SET, 0.74, 0.80),
     # Tuned on (the reader's weights are fitted here, with train.yaml): today 0.805 / 0.9375.
-    (DEV_SET, 0.72, 0.90),
+    (DEV_SET, 0.78, 0.90),
 ])
 def test_question_sets(bundled, question_set, answers: float, refusals: float):
     _, engine = bundled
