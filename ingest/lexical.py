@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 FORMAT = "3"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
+COMMON_SHARE = 0.02  # a term in more than this share of chunks is looked up only where rarer ones match
+MAX_CANDIDATES = 5000  # chunks whose common terms are looked up one by one; past it, reading their postings is faster
 MAX_GLUED = 3
 # Kinds of fact a chunk is indexed under, so that BM25 favours chunks stating the kind asked for
 # ("predictive annotation", Prager et al., SIGIR 2000): "When ...?" prefers chunks with a date.
@@ -157,18 +159,49 @@ class LexicalIndex:
         if not known or not self._n:
             return []
         # Each occurrence of a term in the query counts, as in bm25s.
-        weights = ",".join("(?, ?)" for _ in known)
-        args = [x for term, count in known.items() for x in (term, self.idf(term) * count)]
-        scored = self._rows(
-            f"WITH q(term, w) AS (VALUES {weights}) "
-            "SELECT p.n, SUM(q.w * p.tf / (p.tf + ? * (1 - ? + ? * p.length / ?))) AS s "
-            "FROM q JOIN posting p ON p.term = q.term GROUP BY p.n ORDER BY s DESC, p.n LIMIT ?",
-            [*args, K1, B, B, self._avgdl, k])
+        weights = {term: self.idf(term) * count for term, count in known.items()}
+        scored = self._top_pruned(weights, k)
+        if scored is None:
+            scored = self._scores(weights, None, k)
         rows = {n: (cid, text, meta) for n, cid, text, meta in self._rows(
             f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(scored))})",
             [n for n, _ in scored])}
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
+
+    def _top_pruned(self, weights: dict[str, float], k: int) -> list[tuple[int, float]] | None:
+        """Return the same top k as a full search without reading the long postings of common terms
+        (MaxScore, Turtle and Flood 1995), or None when the common terms alone could reach the top k.
+
+        A term adds at most its weight to a chunk's score (tf / (tf + K) < 1), so when the k-th best
+        score from the rare terms alone beats the sum of the common terms' weights, no chunk holding
+        only common terms can make the top k, and the common terms are looked up only in the chunks
+        that can."""
+        common = {t for t in weights if self.df(t) > self._n * COMMON_SHARE}
+        if not common or len(common) == len(weights):
+            return None
+        rare = {t: w for t, w in weights.items() if t not in common}
+        found = self._scores(rare, None, None)
+        if len(found) < k:
+            return None
+        bound = sum(weights[t] for t in common)
+        floor = found[k - 1][1]
+        if bound >= floor:
+            return None
+        within = [n for n, s in found if s + bound >= floor]
+        return self._scores(weights, within, k) if len(within) <= MAX_CANDIDATES else None
+
+    def _scores(self, weights: dict[str, float], among: list[int] | None, k: int | None) -> list[tuple[int, float]]:
+        """Return (chunk number, BM25 score) best first, over every chunk or only `among`, the best k or all."""
+        values = ",".join("(?, ?)" for _ in weights)
+        where = f"WHERE p.n IN ({','.join('?' * len(among))}) " if among is not None else ""
+        return self._rows(
+            f"WITH q(term, w) AS (VALUES {values}) "
+            "SELECT p.n, SUM(q.w * p.tf / (p.tf + ? * (1 - ? + ? * p.length / ?))) AS s "
+            f"FROM q JOIN posting p ON p.term = q.term {where}GROUP BY p.n ORDER BY s DESC, p.n"
+            + (" LIMIT ?" if k is not None else ""),
+            [x for item in weights.items() for x in item] + [K1, B, B, self._avgdl] + (among or []) +
+            ([k] if k is not None else []))
 
     def chunks_with(self, term_sets: list[frozenset[str]]) -> list[Chunk] | None:
         """Return the searchable chunks that hold every term of one of the sets, in reading order by
