@@ -26,11 +26,12 @@ log = logging.getLogger(__name__)
 
 CACHE = Path(__file__).resolve().parent / ".work" / "vectors"
 PART = 2048  # vectors per file: a killed fill loses at most this many
+KEY_BYTES = 16
 
 
 def text_key(text: str) -> bytes:
     """Return the cache key of a chunk text."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:KEY_BYTES]
 
 
 class VectorCache:
@@ -40,9 +41,10 @@ class VectorCache:
         self.folder = folder
         self.rows: dict[bytes, int] = {}
         parts = [np.load(p) for p in sorted(folder.glob("part-*.npz"))]
-        keys = [k for part in parts for k in part["keys"]]
+        # Raw bytes: numpy's bytes type would drop a key's trailing zero bytes.
+        keys = [k.tobytes() for part in parts for k in part["keys"].view(np.uint8).reshape(-1, KEY_BYTES)]
         self.vectors = np.concatenate([p["vectors"] for p in parts]) if parts else np.zeros((0, 384), np.float16)
-        self.rows = {bytes(k): n for n, k in enumerate(keys)}
+        self.rows = {k: n for n, k in enumerate(keys)}
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -59,14 +61,14 @@ class VectorCache:
         if not fresh:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        keys_array = np.array([keys[n] for n in fresh], dtype="S16")
+        keys_array = np.frombuffer(b"".join(keys[n] for n in fresh), dtype=np.uint8).reshape(-1, KEY_BYTES)
         half = np.asarray(vectors, dtype=np.float32)[fresh].astype(np.float16)
         target = self.folder / f"part-{time.time_ns()}-{os.getpid()}.npz"
         temporary = target.with_suffix(".tmp.npz")
         np.savez(temporary, keys=keys_array, vectors=half)
         temporary.rename(target)  # a reader never sees half a part
-        for k in keys_array:
-            self.rows[bytes(k)] = len(self.rows)
+        for offset, n in enumerate(fresh):
+            self.rows[keys[n]] = len(self.vectors) + offset
         self.vectors = np.concatenate([self.vectors, half])
 
 
