@@ -120,7 +120,11 @@ class ChunkStore:
         hnsw = (col.configuration_json or {}).get("hnsw") or {}
         if hnsw.get("ef_search") != HNSW_EF_SEARCH:
             self.call("write", col.modify, configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
-            log.info("set the collection's HNSW search breadth to %d", HNSW_EF_SEARCH)
+            # Measured with Chroma 1.5.9: a process that has loaded the vectors (`chroma run`, or a bot
+            # with the embedded index, this one included) keeps searching with the breadth it loaded.
+            log.warning("set the collection's HNSW search breadth to %d (it was %s); searches use it once the "
+                        "processes that hold the index restart: the Chroma server (`docker compose restart "
+                        "chroma`) or, with the embedded index, the bot", HNSW_EF_SEARCH, hnsw.get("ef_search"))
 
     def _get_existing(self):
         names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
