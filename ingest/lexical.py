@@ -17,10 +17,12 @@ import math
 import re
 import sqlite3
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
+
+import numpy as np
 
 from ingest.loaders import FACT_FIELDS
 from ingest.store import Chunk, SourceInfo
@@ -31,8 +33,8 @@ log = logging.getLogger(__name__)
 FORMAT = "3"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
-COMMON_SHARE = 0.02  # a term in more than this share of chunks is looked up only where rarer ones match
-MAX_CANDIDATES = 5000  # chunks whose common terms are looked up one by one; past it, reading their postings is faster
+DENSE_SCORES = 4_000_000  # chunk numbers below it are scored in one array (8 bytes a number, 32 MB at most)
+HELD_POSTINGS = 1_000_000  # postings a reader keeps in memory (24 bytes each), least recently used out first
 MAX_GLUED = 3
 # Kinds of fact a chunk is indexed under, so that BM25 favours chunks stating the kind asked for
 # ("predictive annotation", Prager et al., SIGIR 2000): "When ...?" prefers chunks with a date.
@@ -106,6 +108,8 @@ class LexicalIndex:
         self.revision = int(stats.get("revision", -1))
         self._df: dict[str, int] = {}
         self._variants: dict[str, tuple[str, ...]] = {}
+        self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+        self._held = 0  # postings in self._postings
         self._sources: list[SourceInfo] | None = None
 
     def _rows(self, sql: str, args: Iterable = ()) -> list[tuple]:
@@ -159,49 +163,47 @@ class LexicalIndex:
         if not known or not self._n:
             return []
         # Each occurrence of a term in the query counts, as in bm25s.
-        weights = {term: self.idf(term) * count for term, count in known.items()}
-        scored = self._top_pruned(weights, k)
-        if scored is None:
-            scored = self._scores(weights, None, k)
+        scored = self._top(known, k)
         rows = {n: (cid, text, meta) for n, cid, text, meta in self._rows(
             f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(scored))})",
             [n for n, _ in scored])}
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
 
-    def _top_pruned(self, weights: dict[str, float], k: int) -> list[tuple[int, float]] | None:
-        """Return the same top k as a full search without reading the long postings of common terms
-        (MaxScore, Turtle and Flood 1995), or None when the common terms alone could reach the top k.
+    def _top(self, known: Counter[str], k: int) -> list[tuple[int, float]]:
+        """Return the k best (chunk number, BM25 score), best first, ties by chunk number."""
+        parts = [(self.idf(term) * count, self._postings_of(term)) for term, count in known.items()]
+        numbers = np.concatenate([n for _, (n, _, _) in parts])
+        # The same operations in the same order as a SQL SUM over the terms: the same scores, bit for bit.
+        values = np.concatenate([w * tf / (tf + K1 * (1 - B + B * length / self._avgdl))
+                                 for w, (_, tf, length) in parts])
+        if numbers.max() < DENSE_SCORES:  # one slot per chunk number: no sort needed
+            scores = np.bincount(numbers, weights=values)
+            chunks = np.flatnonzero(scores)
+            scores = scores[chunks]
+        else:
+            chunks, rows = np.unique(numbers, return_inverse=True)
+            scores = np.bincount(rows, weights=values, minlength=len(chunks))
+        # Every chunk tied with the k-th best is kept, then the lowest numbers win, as ORDER BY s DESC, n did.
+        best = np.flatnonzero(scores >= -np.partition(-scores, k - 1)[k - 1]) if len(scores) > k else \
+            np.arange(len(scores))
+        best = best[np.lexsort((chunks[best], -scores[best]))][:k]
+        return [(int(chunks[i]), float(scores[i])) for i in best]
 
-        A term adds at most its weight to a chunk's score (tf / (tf + K) < 1), so when the k-th best
-        score from the rare terms alone beats the sum of the common terms' weights, no chunk holding
-        only common terms can make the top k, and the common terms are looked up only in the chunks
-        that can."""
-        common = {t for t in weights if self.df(t) > self._n * COMMON_SHARE}
-        if not common or len(common) == len(weights):
-            return None
-        rare = {t: w for t, w in weights.items() if t not in common}
-        found = self._scores(rare, None, None)
-        if len(found) < k:
-            return None
-        bound = sum(weights[t] for t in common)
-        floor = found[k - 1][1]
-        if bound >= floor:
-            return None
-        within = [n for n, s in found if s + bound >= floor]
-        return self._scores(weights, within, k) if len(within) <= MAX_CANDIDATES else None
-
-    def _scores(self, weights: dict[str, float], among: list[int] | None, k: int | None) -> list[tuple[int, float]]:
-        """Return (chunk number, BM25 score) best first, over every chunk or only `among`, the best k or all."""
-        values = ",".join("(?, ?)" for _ in weights)
-        where = f"WHERE p.n IN ({','.join('?' * len(among))}) " if among is not None else ""
-        return self._rows(
-            f"WITH q(term, w) AS (VALUES {values}) "
-            "SELECT p.n, SUM(q.w * p.tf / (p.tf + ? * (1 - ? + ? * p.length / ?))) AS s "
-            f"FROM q JOIN posting p ON p.term = q.term {where}GROUP BY p.n ORDER BY s DESC, p.n"
-            + (" LIMIT ?" if k is not None else ""),
-            [x for item in weights.items() for x in item] + [K1, B, B, self._avgdl] + (among or []) +
-            ([k] if k is not None else []))
+    def _postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return a term's postings (chunk numbers, term frequencies, chunk lengths), kept for this revision:
+        a common term (a date or number pseudo-term, "support") has tens of thousands at 100k chunks."""
+        if term in self._postings:
+            self._postings.move_to_end(term)
+            return self._postings[term]
+        found = np.array(self._rows("SELECT n, tf, length FROM posting WHERE term = ?", (term,)),
+                         dtype=np.int64).reshape(-1, 3)
+        postings = (found[:, 0], found[:, 1].astype(np.float64), found[:, 2].astype(np.float64))
+        self._postings[term] = postings
+        self._held += len(found)
+        while self._held > HELD_POSTINGS and len(self._postings) > 1:
+            self._held -= len(self._postings.popitem(last=False)[1][0])
+        return postings
 
     def chunks_with(self, term_sets: list[frozenset[str]]) -> list[Chunk] | None:
         """Return the searchable chunks that hold every term of one of the sets, in reading order by
