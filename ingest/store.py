@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 
 PAGE = 2000  # rows per Chroma get() page when reading the whole collection
 # The HNSW graph and its search breadth. Chroma's defaults (16 neighbours, 100 at construction and search)
-# found 0.64 of the exact 20 nearest chunks at 20k; these reach 0.98 or more (BENCHMARKS.md "Scale",
-# `python -m benchmarks.bench_scale`). The graph's shape is fixed when a collection is made; the breadth is not.
+# found 0.64 of the exact 20 nearest chunks at 20k; these reach 0.98 or more (0.994 at 110k chunks of real
+# text; BENCHMARKS.md "Scale", `python -m benchmarks.bench_scale`). The graph's shape is fixed when a
+# collection is made; the breadth is not.
 HNSW = {"space": "cosine", "max_neighbors": 48, "ef_construction": 400}
 HNSW_EF_SEARCH = 400
 UNFINISHED = "unfinished"  # collection metadata: {source: [doc_hash, ...]} of versions still being written
@@ -120,7 +121,11 @@ class ChunkStore:
         hnsw = (col.configuration_json or {}).get("hnsw") or {}
         if hnsw.get("ef_search") != HNSW_EF_SEARCH:
             self.call("write", col.modify, configuration={"hnsw": {"ef_search": HNSW_EF_SEARCH}})
-            log.info("set the collection's HNSW search breadth to %d", HNSW_EF_SEARCH)
+            # Measured with Chroma 1.5.9: a process that has loaded the vectors (`chroma run`, or a bot
+            # with the embedded index, this one included) keeps searching with the breadth it loaded.
+            log.warning("set the collection's HNSW search breadth to %d (it was %s); searches use it once the "
+                        "processes that hold the index restart: the Chroma server (`docker compose restart "
+                        "chroma`) or, with the embedded index, the bot", HNSW_EF_SEARCH, hnsw.get("ef_search"))
 
     def _get_existing(self):
         names = {c if isinstance(c, str) else c.name for c in self.client.list_collections()}
