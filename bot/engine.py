@@ -179,7 +179,10 @@ class AnswerEngine:
         if structured is not None:
             return Reading(asked, Subjects(), [], [], structured)
         catalogue = self.catalogue()
-        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] if previous else []
+        # A question that is a follow-up only by being short ("how many people showed up?") carries the last
+        # turn's words, not its subjects: "which year did the mission take place?" is not about them.
+        leans = previous and (_FOLLOW_UP_START.search(text) or _PRONOUN.search(text))
+        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] if leans else []
         about = find_subjects(asked, catalogue, self.store, earlier)
         subjects = about.entities
         if about.listed is not None:

@@ -51,6 +51,14 @@ def test_did_they_visit_any_x_in_a_place_names_them_from_their_sheets(bundled):
     assert not engine.answer("Did the delegation visit any German clusters?").answer.startswith("Yes")
 
 
+def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_subject(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    engine.answer("Did they meet any Swedish cluster?", conversation)  # about Sustainable Business Hub
+    answer = engine.answer("Which year did the mission take place?", conversation)
+    assert answer.grounded and "2018" in answer.answer
+
+
 def test_follow_up_uses_the_conversation(bundled):
     _, engine = bundled
     conversation = Conversation()
