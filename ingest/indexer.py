@@ -188,7 +188,17 @@ def _write_documents(settings, store: ChunkStore, files: list[DocumentFile], sta
     """Prepare each file, and embed and write the changed ones window by window."""
     windows = Windows(min(EMBED_WINDOW, store.max_batch()))
     splitter = make_splitter(settings.chunk_size, settings.chunk_overlap)
-    outcomes = _prepared_ahead(settings, files, state, splitter)
+    # Closed here, also when a write fails: a generator left to the garbage collector shuts its loader
+    # down wherever collection happens to run, once inside threading's own locks (a hang, seen in CI).
+    with contextlib.closing(_prepared_ahead(settings, files, state, splitter)) as outcomes:
+        _write_each(files, outcomes, windows, writer, lock, progress)
+    writer.write(windows.flush())
+    writer.wait()
+
+
+def _write_each(files: list[DocumentFile], outcomes, windows: Windows, writer: Writer, lock,
+                progress: ProgressFn | None) -> None:
+    """Write each prepared file's changed chunks, window by window, and report the files that failed."""
     for done, (item, outcome) in enumerate(zip(files, outcomes), start=1):
         if isinstance(outcome, (LoadError, OSError)):
             # What was indexed for this file before stays: a bad upload must not erase good text.
@@ -205,8 +215,6 @@ def _write_documents(settings, store: ChunkStore, files: list[DocumentFile], sta
                     progress(done - 1, len(files), f"{item.source} ({there:,} of {len(outcome.keep):,} chunks)")
         if progress:
             progress(done, len(files), item.source)
-    writer.write(windows.flush())
-    writer.wait()
 
 
 def _remove_missing(store: ChunkStore, state, present: set[str], report: IndexReport,
