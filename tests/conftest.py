@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from bot.testing import free_port
+from bot.testing import chroma, free_port
 from bot.testing.vectors import bag_of_words
 from ingest import ChunkStore, IndexSettings
 from ingest.lexical import lexical_path
@@ -60,19 +55,10 @@ def fake_store(settings: IndexSettings, embeddings: Embeddings | None = None, na
 
 def launch_chroma(path: Path, port: int) -> subprocess.Popen:
     """Start `chroma run` on loopback and wait for its heartbeat; return the process."""
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent)) or "chroma"
-    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1)
-            return proc
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail("chroma run did not answer its heartbeat within 30 s")
+    try:
+        return chroma.launch_chroma(path, port)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

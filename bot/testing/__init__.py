@@ -1,5 +1,6 @@
 """Test support shared by `tests/` and `benchmarks/`: local stand-ins for Discord and an OpenAI-compatible
-server, the harness that runs the real bot against them, and helpers that run `python -m ingest`.
+server, the harness that runs the real bot against them, helpers that run `python -m ingest`, and a real
+`chroma run` started on loopback.
 
 It lives in the package (like `aiohttp.test_utils`) so that benchmarks need not import `tests`; nothing
 outside `bot/testing/` imports it, and it starts only loopback servers.
