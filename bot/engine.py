@@ -84,10 +84,16 @@ def clean_question(text: str, max_chars: int) -> str:
 
 
 def is_follow_up(question: str, conversation: Conversation | None) -> bool:
-    """Say whether a question leans on the previous turn ("and which of them...?")."""
+    """Say whether a question leans on the previous turn ("and which of them...?"), or is too short to stand
+    alone ("how many people showed up?")."""
     if conversation is None or conversation.last_question is None:
         return False
-    return bool(_FOLLOW_UP_START.search(question) or _PRONOUN.search(question) or len(terms(question)) <= 2)
+    return leans_back(question) or len(terms(question)) <= 2
+
+
+def leans_back(question: str) -> bool:
+    """Say whether a question points back at the previous turn by a word ("and …", "it", "them")."""
+    return bool(_FOLLOW_UP_START.search(question) or _PRONOUN.search(question))
 
 
 @dataclass
@@ -181,8 +187,8 @@ class AnswerEngine:
         catalogue = self.catalogue()
         # A question that is a follow-up only by being short ("how many people showed up?") carries the last
         # turn's words, not its subjects: "which year did the mission take place?" is not about them.
-        leans = previous and (_FOLLOW_UP_START.search(text) or _PRONOUN.search(text))
-        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] if leans else []
+        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] \
+            if previous and leans_back(text) else []
         about = find_subjects(asked, catalogue, self.store, earlier)
         subjects = about.entities
         if about.listed is not None:
@@ -227,15 +233,13 @@ class AnswerEngine:
         answers = [c for c in candidates if not c.disclaims]
         catalogue = self.catalogue()
         described = [e for e in subjects if e not in reading.about.named]
-        # "Which of the roundtable's co-organisers was founded in 2009?": the described subject whose own
-        # document holds the best sentence is the answer.
-        chosen = next((e for e in described if e.source == answers[0].passage.chunk.source), None)
-        # So is the one it described, when it asks for an organisation by its kind ("which delegation member
-        # is from Washington state?"): the sentence names a place, but the answer is the member.
-        lead = chosen.name if chosen and (len(described) > 1 and asked.wants == "name" or asked.wants_entity) else None
+        # The subject whose own document holds the best sentence is the answer, unless the question names it:
+        # when it asks for an organisation by its kind ("which delegation member is from Washington state?",
+        # "… was created under Governor Kasich?"), or picks one of several it described ("which of the
+        # roundtable's co-organisers was founded in 2009?").
         owner = catalogue.by_source(answers[0].passage.chunk.source)
-        if lead is None and asked.wants_entity and owner is not None and owner not in subjects:
-            lead = owner.name  # "which delegation member was created under Governor Kasich?": JobsOhio's sheet says
+        lead = owner.name if owner is not None and owner not in reading.about.named and (
+            asked.wants_entity or asked.wants == "name" and len(described) > 1 and owner in described) else None
         # What the question names is no answer; a subject it only described may be ("inno TSD's partner": SRI).
         short, text, citations = compose(asked, answers, tuple(n for e in reading.about.named for n in e.names),
                                          lambda source: (e := catalogue.by_source(source)) and e.name, lead)

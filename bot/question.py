@@ -49,7 +49,7 @@ _WHO_WERE = re.compile(r"^\s*who\s+(?:were|are)\b", re.I)
 _LIST_VERB = re.compile(r"^\s*(?:please\s+)?(?:list|name|enumerate|give me (?:a list of|the))\b", re.I)
 _PERSON_ROLE = frozenset(_HEAD_KINDS["person"].split()) - {"people", "person", "head"}
 _NAME_WORDS = frozenset(terms("name names title titles brand"))
-_YEAR = frozenset(terms("year years decade"))  # "which year": a date without one does not answer
+_YEAR_WORDS = frozenset(terms("year years decade"))  # "which year": a date without one does not answer
 _SINGULAR_S = frozenset("news series headquarters business analysis basis status us gas campus process".split())
 
 
@@ -70,7 +70,7 @@ class Question:
     @property
     def wants_year(self) -> bool:
         """Say whether the date asked for is a year ("in which year …?"): "6 November" does not answer it."""
-        return self.wants == "date" and bool(_YEAR & set(self.head))
+        return self.wants == "date" and bool(_YEAR_WORDS & set(self.head))
 
     @property
     def classifies(self) -> bool:

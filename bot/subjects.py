@@ -58,8 +58,9 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
 
 
 def _existential(question: Question, catalogue: Catalogue, store: ChunkStore) -> Subjects | None:
-    """Answer "did they visit *any* Dutch cluster?" by naming the subjects that fit, when a place or a kind
-    picks some: the sheets say which organisation is where, the announcement does not."""
+    """Answer "did they visit *any* Dutch cluster?" by naming the subjects that fit, when the place it names
+    picks some (a kind may narrow them further): the sheets say which organisation is where, the
+    announcement does not."""
     phrase = _ANY.search(question.text)
     if phrase is None:
         return None
