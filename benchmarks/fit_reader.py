@@ -179,13 +179,9 @@ def crossvalidate(rows: list[dict], folds: int = 5, seeds: tuple[int, ...] = (0,
         for k in range(folds):
             train = [r for r in rows if fold_of[r["id"].split("#")[0]] != k]
             theta, phi, threshold, _, _ = fit_all(train)
-            for r in rows:
-                if fold_of[r["id"].split("#")[0]] == k:
-                    logits = r["x"] @ theta
-                    order_ = np.argsort(-logits)
-                    x = answerability_features(r["features"][order_[0]], logits[order_])
-                    answered[r["id"]] = 1 / (1 + np.exp(-(x @ phi))) >= threshold
-                    right[r["id"]] = bool(r["y"][order_[0]])
+            x, y, held_out = top_rows([r for r in rows if fold_of[r["id"].split("#")[0]] == k], theta)
+            for r, probability, label in zip(held_out, 1 / (1 + np.exp(-(x @ phi))), y):
+                answered[r["id"]], right[r["id"]] = probability >= threshold, bool(label)
         answerable = [r["id"] for r in rows if not r["refuse"]]
         refuse = [r["id"] for r in rows if r["refuse"]]
         runs.append((np.mean([right[i] for i in answerable]), np.mean([answered[i] and right[i] for i in answerable]),
