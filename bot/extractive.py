@@ -90,12 +90,13 @@ def disclaimed(candidates: list[Candidate], question: Question) -> bool:
     """Say whether the sentence most relevant to the question says the documents do not know
     ("the announcement does not say where the networking session was held"): then the answer is no.
 
-    A yes/no question about a subject its own document knows nothing about ("was PureBlue in the
-    delegation?") may still be settled by another sentence that names it.
+    Only a question asking for a kind of fact (a date, a time, a place, a name…), or about the subject whose
+    own document says it does not know, is settled so. A yes/no question never is: whether the roundtable
+    was on 6 November is stated even where a sentence says no time is given.
     """
-    if not candidates or not candidates[0].disclaims:
+    if not candidates or not candidates[0].disclaims or question.yes_no:
         return False
-    return not (question.yes_no and any(c.features["subject_name"] > 0 for c in candidates[1:4] if not c.disclaims))
+    return question.wants is not None or candidates[0].features["subject_doc"] > 0
 
 
 class Reader:

@@ -51,6 +51,14 @@ def test_did_they_visit_any_x_in_a_place_names_them_from_their_sheets(bundled):
     assert not engine.answer("Did the delegation visit any German clusters?").answer.startswith("Yes")
 
 
+def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no_one(bundled):
+    _, engine = bundled
+    # The workshop's sheet: "The announcement places it following the roundtable of 6 November and gives no time."
+    assert not engine.answer("What time did the roundtable start on Nov 6?").grounded
+    answer = engine.answer("Was the roundtable held on 11/6/2018?")
+    assert answer.grounded and "6 November 2018" in answer.answer
+
+
 def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_subject(bundled):
     _, engine = bundled
     conversation = Conversation()
