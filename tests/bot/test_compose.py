@@ -18,15 +18,26 @@ ANNOUNCEMENT = ("From the 6th to the 9th of November 2018, inno TSD with U.S. pr
 
 def candidate(text: str, score: float = 1.0, source: str = "a.txt", names=("inno TSD",)) -> Candidate:
     chunk = Chunk(f"id-{hash(text)}", text, {"source": source, "title": "T"})
-    return Candidate(text, Passage(chunk, 0.5, 0.0, 0.1), 0, {}, find_spans(text, names=names), score)
+    return Candidate(text, Passage(chunk, 0.5, 0.0, 0.1), 0, {"disclaims": 0.0}, find_spans(text, names=names), score)
 
 
 def test_a_long_sentence_is_cut_to_the_clauses_around_the_answer():
     start = ANNOUNCEMENT.index("nine")
-    quote = trim(ANNOUNCEMENT, (start, start + 4))
+    quote = trim(ANNOUNCEMENT, (start, start + 4), budget=220)
     assert "nine U.S. states" in quote and len(quote) <= 260 and quote.startswith("…")
     assert quote.strip("…") in ANNOUNCEMENT  # verbatim
     assert trim("A short sentence.", (0, 1)) == "A short sentence."
+
+
+def test_two_long_quotes_make_an_answer_of_at_most_600_characters():
+    other = ("The Roundtable presented EU cluster support tools such as the European Cluster Collaboration Platform, "
+             "ENRICH in the USA and the European Cluster Observatory, and it was followed by a co-creation workshop, "
+             "Building New Transatlantic Cluster Collaborations, and by a networking session with some twenty EU "
+             "clusters and networks that the participants had met in the previous months at events in Brussels.")
+    _, text, citations = compose(analyse("What happened during the mission?"),
+                                 [candidate(ANNOUNCEMENT, 1.0), candidate(other, 0.9)])
+    assert len(text) <= 600 and citations[0].quote.rstrip("…") in ANNOUNCEMENT  # README: none over 600
+    assert all(c.quote.strip("…") in (ANNOUNCEMENT + other) for c in citations)
 
 
 def test_the_answer_leads_and_is_the_span_next_to_the_noun_asked_with():
@@ -95,9 +106,12 @@ def test_who_pays_finds_the_agent_after_an_adverb_and_by():
 
 
 def test_a_list_answer_quotes_the_part_of_the_sentence_that_holds_its_items():
-    text = ("ENRICH, the European Network of Research and Innovation Centres and Hubs, is an initiative promoted by "
-            "the European Commission through Horizon 2020 to help European research, technology and business "
-            "organisations connect with three partner markets: Brazil, China and the United States of America.")
-    short, answer, citations = compose(analyse("Which partner countries does ENRICH target?"), [candidate(text)])
+    text = ("ENRICH, the European Network of Research and Innovation Centres and Hubs, launched as a pilot in 2015 "
+            "and extended several times since then, with offices and hubs on three continents, is an initiative "
+            "promoted by the European Commission through Horizon 2020 to help European research, technology and "
+            "business organisations connect with three partner markets: Brazil, China and the United States "
+            "of America.")
+    short, answer, _ = compose(analyse("Which partner countries does ENRICH target?"), [candidate(text)])
     assert "Brazil" in short and "China" in short
-    assert "Brazil, China and the United States" in citations[0].quote and len(citations[0].quote) < len(text)
+    quote = answer.split("“", 1)[1].rsplit("”", 1)[0]
+    assert "Brazil, China and the United States" in quote and quote.startswith("…") and quote[1:] in text
