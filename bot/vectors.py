@@ -19,6 +19,9 @@ from ingest import sentence_spans, terms, tokens
 # Bytes of sentence and token vectors a bot keeps, about half what the whole dev set needs (its 442 questions
 # at 100k chunks touch 681 chunks, 58 MB); a chunk pushed out is embedded again when it comes back.
 SENTENCE_CACHE_BYTES = 32 * 2**20
+# Words whose vectors a bot keeps (1.5 KB each, 12 MB in all; the dev set at 100k chunks asks for 3,647):
+# 50,000 would let a long-running bot hold 73 MB of them.
+WORD_CACHE_WORDS = 8192
 
 
 def content_words(text: str) -> list[str]:
@@ -118,7 +121,7 @@ def _size(entry: ChunkSentences) -> int:
 class WordVectors:
     """Embeddings of single words, cached, to find a question's focus in other words ("moderated" ~ "chaired")."""
 
-    def __init__(self, embeddings, capacity: int = 50000) -> None:
+    def __init__(self, embeddings, capacity: int = WORD_CACHE_WORDS) -> None:
         self._embeddings = embeddings
         self._cache: dict[str, np.ndarray] = {}
         self._capacity = capacity
