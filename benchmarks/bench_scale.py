@@ -250,13 +250,20 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="measure the indexes the last run built, not new ones")
     parser.add_argument("--vectors", choices=["real", "synthetic"], default=None,
                         help="distractor vectors (default: real when benchmarks.scale_vectors has cached them)")
+    parser.add_argument("--against", type=Path, help="a file holding a row this benchmark printed earlier: each new "
+                        "row also lists the dev questions it gets wrong that one got right (dev_lost), and back")
     args = parser.parse_args()
     vectors = args.vectors or ("real" if any(CACHE.glob("part-*.npz")) else "synthetic")
     if not PY_DOCS.is_dir():
         sys.exit("python3.11-doc is not installed: apt-get install python3.11-doc")
+    before = set(json.loads(args.against.read_text())["probe"]["dev_wrong"]) if args.against else None
     for size in args.sizes:
         for mode in args.modes:
-            print(json.dumps(measure(size, mode, vectors, args.reuse)), flush=True)
+            row = measure(size, mode, vectors, args.reuse)
+            if before is not None:
+                wrong = set(row["probe"]["dev_wrong"])
+                row |= {"dev_lost": sorted(wrong - before), "dev_gained": sorted(before - wrong)}
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,13 @@ import numpy as np
 from bot.retrieval import Passage
 from ingest import sentence_spans, terms, tokens
 
+# Bytes of sentence and token vectors a bot keeps, about half what the whole dev set needs (its 442 questions
+# at 100k chunks touch 681 chunks, 58 MB); a chunk pushed out is embedded again when it comes back.
+SENTENCE_CACHE_BYTES = 32 * 2**20
+# Words whose vectors a bot keeps (1.5 KB each, 12 MB in all; the dev set at 100k chunks asks for 3,647):
+# 50,000 would let a long-running bot hold 73 MB of them.
+WORD_CACHE_WORDS = 8192
+
 
 def content_words(text: str) -> list[str]:
     """Return the folded words of text that carry meaning (stopwords dropped, order kept)."""
@@ -62,13 +69,14 @@ class SentenceVectors:
     """Each chunk's sentences with their embeddings and terms, computed on first use and kept by chunk id.
 
     Chunk ids are derived from content, so a cached entry can never be stale. Token vectors make an entry
-    large (~25 KB a sentence), so the cache holds a bounded number of chunks.
+    large (a few KB a sentence, growing with its length), so the cache is bounded by its bytes.
     """
 
-    def __init__(self, embeddings, capacity: int = 1024) -> None:
+    def __init__(self, embeddings, budget: int = SENTENCE_CACHE_BYTES) -> None:
         self._embeddings = embeddings
         self._cache: OrderedDict[str, ChunkSentences] = OrderedDict()
-        self._capacity = capacity
+        self._budget = budget
+        self._held = 0  # bytes of the arrays in self._cache
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Return unit vectors for texts (not cached)."""
@@ -92,22 +100,28 @@ class SentenceVectors:
             for chunk in missing:
                 n = len(spans[chunk.id])
                 part = texts[offset : offset + n]
-                self._cache[chunk.id] = ChunkSentences(spans[chunk.id], vectors[offset : offset + n],
-                                                       token_vectors[offset : offset + n],
-                                                       [frozenset(terms(t)) for t in part],
-                                                       [frozenset(content_words(t)) for t in part])
+                entry = ChunkSentences(spans[chunk.id], vectors[offset : offset + n].copy(),
+                                       token_vectors[offset : offset + n], [frozenset(terms(t)) for t in part],
+                                       [frozenset(content_words(t)) for t in part])
+                self._cache[chunk.id] = entry
+                self._held += _size(entry)
                 offset += n
         for p in passages:
             self._cache.move_to_end(p.chunk.id)
-        while len(self._cache) > self._capacity:
-            self._cache.popitem(last=False)
-        return {p.chunk.id: self._cache[p.chunk.id] for p in passages}
+        found = {p.chunk.id: self._cache[p.chunk.id] for p in passages}
+        while self._held > self._budget and len(self._cache) > len(found):
+            self._held -= _size(self._cache.popitem(last=False)[1])
+        return found
+
+
+def _size(entry: ChunkSentences) -> int:
+    return entry.vectors.nbytes + sum(t.nbytes for t in entry.tokens)
 
 
 class WordVectors:
     """Embeddings of single words, cached, to find a question's focus in other words ("moderated" ~ "chaired")."""
 
-    def __init__(self, embeddings, capacity: int = 50000) -> None:
+    def __init__(self, embeddings, capacity: int = WORD_CACHE_WORDS) -> None:
         self._embeddings = embeddings
         self._cache: dict[str, np.ndarray] = {}
         self._capacity = capacity

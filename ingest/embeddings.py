@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import tempfile
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,9 @@ log = logging.getLogger(__name__)
 LOCAL_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 LOCAL_MODEL_DIM = 384
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
+# Single texts whose sentence and token vectors are kept from one model run: a question is embedded for the
+# dense search, then its tokens are wanted by the reader; one run gives both, bit for bit.
+RECENT = 8
 
 
 class EmbeddingUnavailable(RuntimeError):
@@ -52,13 +57,16 @@ class MiniLMEmbeddings(Embeddings):
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.log_severity_level = 3
-        model = build_sentence_encoder(model_dir)
-        self._session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self._session = _open_session(build_sentence_encoder(model_dir).SerializeToString(), options)
         self._batch_size = batch_size
         self._lock = threading.Lock()  # one run at a time keeps memory flat and cores free for the loop
+        self._recent_lock = threading.Lock()
+        self._recent: OrderedDict[str, tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]] = OrderedDict()
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return an (n, 384) float32 array of unit vectors, one per text."""
+        if len(texts) == 1:
+            return self._one(texts[0])[0][None].copy()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for batch, _, vectors in self._run("sentence_embedding", texts):
             out[batch] = vectors
@@ -67,6 +75,9 @@ class MiniLMEmbeddings(Embeddings):
     def encode_tokens(self, texts: list[str]) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Return, per text, its tokens' last-layer vectors (n_tokens, 384; their mean, normalised, is the
         sentence embedding) and each token's character span in the text ((0, 0) for [CLS] and [SEP])."""
+        if len(texts) == 1:
+            _, tokens, offsets = self._one(texts[0])
+            return [(tokens.copy(), list(offsets))]
         out: list[tuple[np.ndarray, list[tuple[int, int]]]] = [None] * len(texts)  # type: ignore[list-item]
         for batch, encodings, tokens in self._run("token_embeddings", texts):
             for row, i in enumerate(batch):
@@ -74,9 +85,22 @@ class MiniLMEmbeddings(Embeddings):
                 out[i] = (tokens[row, :n].copy(), list(encodings[i].offsets))
         return out
 
-    def _run(self, output: str, texts: list[str]):
+    def _one(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+        """Return one text's sentence vector, token vectors and token spans, from one run kept for RECENT texts."""
+        with self._recent_lock:
+            found = self._recent.get(text)
+        if found is None:
+            for _, encodings, (vector, tokens) in self._run(("sentence_embedding", "token_embeddings"), [text]):
+                found = (vector[0], tokens[0], list(encodings[0].offsets))
+            with self._recent_lock:
+                self._recent[text] = found
+                while len(self._recent) > RECENT:
+                    self._recent.popitem(last=False)
+        return found
+
+    def _run(self, output: str | tuple[str, ...], texts: list[str]):
         """Run the model over the texts in batches of similar length (less padding); yield each batch's text
-        indexes, all the texts' encodings and the batch's `output` rows."""
+        indexes, all the texts' encodings and the batch's `output` rows (a tuple of them for several outputs)."""
         encodings = self._tokenizer.encode_batch(texts) if texts else []
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self._batch_size):
@@ -88,9 +112,10 @@ class MiniLMEmbeddings(Embeddings):
                 n = len(encodings[i].ids)
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
+            names = list(output) if isinstance(output, tuple) else [output]
             with self._lock:
-                result = self._session.run([output], {"input_ids": ids, "attention_mask": mask})[0]
-            yield batch, encodings, result
+                result = self._session.run(names, {"input_ids": ids, "attention_mask": mask})
+            yield batch, encodings, tuple(result) if isinstance(output, tuple) else result[0]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages for storage."""
@@ -99,6 +124,17 @@ class MiniLMEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """Embed one question."""
         return self.encode([text])[0].tolist()
+
+
+def _open_session(model: bytes, options):
+    """Start an onnxruntime session on a serialised model."""
+    import onnxruntime as ort
+
+    # From a file: a session made from bytes keeps them (86 MB) for its whole life (onnxruntime 1.32).
+    with tempfile.TemporaryDirectory(prefix="missionbot-onnx-") as folder:
+        path = Path(folder) / "encoder.onnx"
+        path.write_bytes(model)
+        return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @functools.cache

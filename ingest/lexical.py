@@ -34,7 +34,7 @@ FORMAT = "4"  # bump when the schema or the analysis changes: the writer then re
 K1, B = 1.5, 0.75
 PREFIX = 5
 DENSE_SCORES = 4_000_000  # chunk numbers below it are scored in one array (8 bytes a number, 32 MB at most)
-HELD_POSTINGS = 1_000_000  # postings a reader keeps in memory (24 bytes each), least recently used out first
+HELD_POSTINGS = 1_000_000  # postings a reader keeps in memory (12 bytes each), least recently used out first
 MAX_GLUED = 3
 # Kinds of fact a chunk is indexed under, so that BM25 favours chunks stating the kind asked for
 # ("predictive annotation", Prager et al., SIGIR 2000): "When ...?" prefers chunks with a date.
@@ -200,8 +200,10 @@ class LexicalIndex:
             self._postings.move_to_end(term)
             return self._postings[term]
         found = np.array(self._rows("SELECT n, tf, length FROM posting WHERE term = ?", (term,)),
-                         dtype=np.int64).reshape(-1, 3)
-        postings = (found[:, 0], found[:, 1].astype(np.float64), found[:, 2].astype(np.float64))
+                         dtype=np.int32).reshape(-1, 3)
+        # Three compact columns, not views that would keep the whole table; _top's arithmetic turns the
+        # integers into the same float64 values as before, so the scores stay the same bit for bit.
+        postings = (found[:, 0].copy(), found[:, 1].copy(), found[:, 2].copy())
         self._postings[term] = postings
         self._held += len(found)
         while self._held > HELD_POSTINGS and len(self._postings) > 1:

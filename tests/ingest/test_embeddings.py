@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
-from ingest.embeddings import local_embeddings, local_model_dir
+from ingest.embeddings import MiniLMEmbeddings, local_embeddings, local_model_dir
 
 
 def reference_encode(texts: list[str]) -> np.ndarray:
@@ -73,3 +73,27 @@ def test_known_value_of_the_published_model():
     # First components of all-MiniLM-L6-v2's embedding of "hello world" as sentence-transformers gives it.
     vector = local_embeddings().embed_query("hello world")
     assert vector[:3] == pytest.approx([-0.03447727, 0.03102318, 0.00673496], abs=1e-5)
+
+
+class CountingSession:
+    """The model's session, counting its runs."""
+
+    def __init__(self, session) -> None:
+        self.session, self.runs = session, 0
+
+    def run(self, *args, **kwargs):
+        self.runs += 1
+        return self.session.run(*args, **kwargs)
+
+
+def test_a_question_runs_through_the_model_once_for_its_vector_and_its_tokens():
+    model = MiniLMEmbeddings()
+    model._session = counting = CountingSession(model._session)
+    question = "Where was the roundtable held?"
+    vector = model.embed_query(question)  # the dense search's
+    tokens, offsets = model.encode_tokens([question])[0]  # the reader's
+    assert counting.runs == 1
+    # The same outputs as the batched path, which runs each output on its own.
+    np.testing.assert_allclose(vector, model.encode([question, "hello world"])[0], atol=1e-6)
+    np.testing.assert_allclose(tokens, model.encode_tokens([question, "hello world"])[0][0], atol=1e-5)
+    assert offsets[1] == (0, 5)  # "Where", after [CLS]
