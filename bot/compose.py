@@ -29,12 +29,13 @@ _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=\()|\s+[–—]\s+")
 
 def compose(question: Question, candidates: list[Candidate], known: tuple[str, ...] = (),
             subject_of: Callable[[str], str | None] = lambda source: None,
-            lead: str | None = None) -> tuple[str, str, list[Citation]]:
+            lead: str | None = None, reserve: int = 0) -> tuple[str, str, list[Citation]]:
     """Return the short answer, the answer text and its citations: a lead (the answer itself) when the
     kind of answer is clear, then the supporting quote; a second sentence only when it scores close to
     the best. `known` are names the question already gives (its subjects), which are no answer;
     `subject_of` names a document's subject, to say who "It" is in a quote that starts so; `lead`, when
-    given, is the answer already known (the subject a "which of them" question picks)."""
+    given, is the answer already known (the subject a "which of them" question picks); `reserve` is room the
+    caller keeps out of MAX_ANSWER for what it puts before the answer."""
     best = candidates[0]
     chosen = [best]
     # Rank scores are logits: a sentence within log 2 of the best is at least half as likely to be the answer.
@@ -45,7 +46,7 @@ def compose(question: Question, candidates: list[Candidate], known: tuple[str, .
         chosen.append(second)
     parts: list[str] = []
     citations = []
-    room = MAX_ANSWER - (len(f"{lead} [1]: ") if lead else 0)
+    room = MAX_ANSWER - reserve - (len(f"{lead} [1]: ") if lead else 0)
     for n, candidate in enumerate(chosen, start=1):
         subject = subject_of(candidate.passage.chunk.source) if not lead else None
         frame = len(f"{subject}: “” [{n}] ") if subject else len(f"“” [{n}] ")

@@ -241,10 +241,13 @@ class AnswerEngine:
         lead = owner.name if owner is not None and owner not in reading.about.named and (
             asked.wants_entity or asked.wants == "name" and len(described) > 1 and owner in described) else None
         # What the question names is no answer; a subject it only described may be ("inno TSD's partner": SRI).
+        # Say who "it" is when the question only described it, in room kept for it within the answer's length.
+        who = described[0].name if len(described) == 1 and not reading.about.named else None
         short, text, citations = compose(asked, answers, tuple(n for e in reading.about.named for n in e.names),
-                                         lambda source: (e := catalogue.by_source(source)) and e.name, lead)
-        if len(described) == 1 and not reading.about.named and not _names_in(described[0], text):
-            text = f"{described[0].name}: {text}"  # say who "it" is when the question only described it
+                                         lambda source: (e := catalogue.by_source(source)) and e.name, lead,
+                                         reserve=len(f"{who}: ") if who else 0)
+        if who and not _names_in(described[0], text):
+            text = f"{who}: {text}"
         return Answer(asked.text, text, True, "extractive", citations, note=note, short=short)
 
 

@@ -38,6 +38,10 @@ def test_two_long_quotes_make_an_answer_of_at_most_600_characters():
                                  [candidate(ANNOUNCEMENT, 1.0), candidate(other, 0.9)])
     assert len(text) <= 600 and citations[0].quote.rstrip("…") in ANNOUNCEMENT  # README: none over 600
     assert all(c.quote.strip("…") in (ANNOUNCEMENT + other) for c in citations)
+    # Room the engine keeps for saying who "it" is ("SRI International: …") comes out of the same 600.
+    _, kept, _ = compose(analyse("What happened during the mission?"),
+                         [candidate(ANNOUNCEMENT, 1.0), candidate(other, 0.9)], reserve=100)
+    assert len(kept) <= 500
 
 
 def test_the_answer_leads_and_is_the_span_next_to_the_noun_asked_with():
