@@ -22,7 +22,7 @@ from ingest import ANAPHOR, terms
 # and at 400 (train 0.818, 0.838, 0.838, 0.838); the median answer stays near 210 characters.
 QUOTE_BUDGET = 340
 MAX_ANSWER = 600  # characters: a second sentence is quoted only in what is left of this (README's promise)
-_SLACK = 42  # trim() keeps a sentence up to 40 characters over its budget whole, plus its two "…"
+_OVER = 40  # characters a sentence may run over its budget and still be quoted whole (no cut for a few words)
 MAX_ITEMS = 12
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+|\s+(?=\()|\s+[–—]\s+")
 
@@ -50,7 +50,7 @@ def compose(question: Question, candidates: list[Candidate], known: tuple[str, .
     for n, candidate in enumerate(chosen, start=1):
         subject = subject_of(candidate.passage.chunk.source) if not lead else None
         frame = len(f"{subject}: “” [{n}] ") if subject else len(f"“” [{n}] ")
-        budget = min(QUOTE_BUDGET, room - frame - _SLACK)
+        budget = min(QUOTE_BUDGET, room - frame - _OVER - 2)  # 2: its "…"
         if n > 1 and budget < QUOTE_BUDGET // 2:
             break  # no room left for a second quote worth reading
         quote = trim(candidate.text, _anchor(question, candidate, lead if n == 1 else ""), budget)
@@ -146,7 +146,7 @@ def _anchor(question: Question, candidate: Candidate, lead: str) -> tuple[int, i
 
 def trim(sentence: str, anchor: tuple[int, int], budget: int = QUOTE_BUDGET) -> str:
     """Cut a long sentence to whole clauses around the anchor, within the budget, marking cuts with "…"."""
-    if len(sentence) <= budget + 40:
+    if len(sentence) <= budget + _OVER:
         return sentence
     bounds = [0] + [m.end() for m in _CLAUSE_END.finditer(sentence)] + [len(sentence)]
     clauses = [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
@@ -165,7 +165,7 @@ def trim(sentence: str, anchor: tuple[int, int], budget: int = QUOTE_BUDGET) -> 
             break
     start, end = clauses[first][0], clauses[last][1]
     text = sentence[start:end].strip().rstrip(",;:")
-    if end - start > budget + 40:  # one clause alone is too long: cut at a word
+    if end - start > budget + _OVER:  # one clause alone is too long: cut at a word
         text = text[: budget].rsplit(" ", 1)[0].rstrip(",;:")
         end = start + len(text)
     return ("…" if start > 0 else "") + text + ("…" if end < len(sentence.rstrip()) - 1 else "")
