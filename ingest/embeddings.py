@@ -68,7 +68,7 @@ class MiniLMEmbeddings(Embeddings):
         if len(texts) == 1:
             return self._one(texts[0])[0][None].copy()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for batch, _, vectors in self._run("sentence_embedding", texts):
+        for batch, _, (vectors,) in self._run(("sentence_embedding",), texts):
             out[batch] = vectors
         return out
 
@@ -79,7 +79,7 @@ class MiniLMEmbeddings(Embeddings):
             _, tokens, offsets = self._one(texts[0])
             return [(tokens.copy(), list(offsets))]
         out: list[tuple[np.ndarray, list[tuple[int, int]]]] = [None] * len(texts)  # type: ignore[list-item]
-        for batch, encodings, tokens in self._run("token_embeddings", texts):
+        for batch, encodings, (tokens,) in self._run(("token_embeddings",), texts):
             for row, i in enumerate(batch):
                 n = len(encodings[i].ids)
                 out[i] = (tokens[row, :n].copy(), list(encodings[i].offsets))
@@ -98,9 +98,9 @@ class MiniLMEmbeddings(Embeddings):
                     self._recent.popitem(last=False)
         return found
 
-    def _run(self, output: str | tuple[str, ...], texts: list[str]):
+    def _run(self, outputs: tuple[str, ...], texts: list[str]):
         """Run the model over the texts in batches of similar length (less padding); yield each batch's text
-        indexes, all the texts' encodings and the batch's `output` rows (a tuple of them for several outputs)."""
+        indexes, all the texts' encodings and the batch's rows of each of the model's `outputs`."""
         encodings = self._tokenizer.encode_batch(texts) if texts else []
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), self._batch_size):
@@ -112,10 +112,9 @@ class MiniLMEmbeddings(Embeddings):
                 n = len(encodings[i].ids)
                 ids[row, :n] = encodings[i].ids
                 mask[row, :n] = 1
-            names = list(output) if isinstance(output, tuple) else [output]
             with self._lock:
-                result = self._session.run(names, {"input_ids": ids, "attention_mask": mask})
-            yield batch, encodings, tuple(result) if isinstance(output, tuple) else result[0]
+                result = self._session.run(list(outputs), {"input_ids": ids, "attention_mask": mask})
+            yield batch, encodings, tuple(result)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages for storage."""
