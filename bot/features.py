@@ -19,8 +19,9 @@ from ingest import LexicalIndex, similar, term_set, terms, tokens
 # Words that name the kind of answer wanted ("what was the *title*", "which *year*"), not its topic.
 SLOT_WORDS = frozenset(terms("name names title called year date day month time kind type sort number amount "
                               "big large long far old often high much"))
-# The kinds of span that answer each kind of question ("who" is answered by a name, a person or a place).
-ACCEPTS = {"name": {"name", "person", "place"}, "number": {"number", "duration"}, "duration": {"duration"},
+# The kinds of span that answer each kind of question ("who" is answered by a name, a person or a place;
+# "how big was the grant?" by an amount of money).
+ACCEPTS = {"name": {"name", "person", "place"}, "number": {"number", "duration", "money"}, "duration": {"duration"},
            "date": {"date", "time"}, "time": {"time"}, "place": {"place"}, "person": {"person", "name"},
            "money": {"money"}}
 _QUANTITIES = ("number", "duration", "money", "date", "time")

@@ -52,3 +52,16 @@ def test_irregular_verbs_and_numeric_dates_normalise_both_ways():
     assert terms("met") == terms("meet") and terms("began") == terms("begin")
     # 11/6/2018 is 11 June, or 6 November as written in the US: both readings are kept.
     assert {"june", "november"} <= set(terms("11/6/2018"))
+
+
+def test_an_amount_of_money_answers_how_big_a_grant_was():
+    from bot.features import offers
+    from bot.question import analyse
+
+    question = analyse("How big was the federal grant the cluster got in December 2018?")
+    sentence = "In December 2018 it received a US$748,244 federal grant."
+    spans = find_spans(sentence)
+    assert question.wants == "number"
+    assert offers(question, spans, set(terms(question.text)), sentence) == 1.0
+    counted = analyse("How many people took part?")  # an amount of money counts no people
+    assert offers(counted, spans, set(terms(counted.text)), sentence) == 0.5
