@@ -52,10 +52,12 @@ def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, res
 
 
 def written(entity: Entity, sentence: str) -> str:
-    """Return the subject's name as the cited sentence writes it ("Cluster CLEAN"), else its usual name."""
+    """Return the subject's usual name ("Fort Collins Economic Health Office", though the cited sentence says
+    "The Economic Health Office"), or a longer form of it that the sentence writes ("Cluster CLEAN")."""
     folded = fold(sentence)
-    return max((n for n in entity.names if re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", folded)),
-               key=len, default=entity.name)
+    longer = [n for n in entity.names if fold(entity.name) in fold(n)
+              and re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", folded)]
+    return max(longer, key=len, default=entity.name)
 
 
 def _role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:

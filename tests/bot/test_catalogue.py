@@ -85,3 +85,15 @@ def test_a_people_name_meets_its_country_written_any_way():
     assert set(terms("Dutch")) == set(terms("the Netherlands")) == set(terms("Netherlands"))
     assert set(terms("European")) == set(terms("Europe")) == set(terms("EU"))
     assert set(terms("Norwegian")) == set(terms("Norway"))
+
+
+def test_a_listed_subject_is_shown_by_its_usual_name_or_a_longer_form_the_sentence_writes():
+    from bot.catalogue import Entity
+    from bot.structured import written
+
+    office = Entity("related/fc.md", "City of Fort Collins Economic Health Office",
+                    ("Fort Collins Economic Health Office", "Economic Health Office"))
+    assert written(office, "The Economic Health Office is part of the city government.") == \
+        "Fort Collins Economic Health Office"  # the short form alone would not say which office
+    clean = Entity("related/clean.md", "CLEAN", ("CLEAN", "Cluster CLEAN"))
+    assert written(clean, "These included Cluster CLEAN, House of Energy and others.") == "Cluster CLEAN"
