@@ -34,6 +34,8 @@ FEATURES = ("dense", "dense_before", "opening", "lexical", "context", "rest", "m
 # tells a near miss (the subject is there, the asked-for fact is not).
 ANSWERABILITY_FEATURES = ("margin", "dense", "maxsim_rest", "rest", "type", "focus", "subject_doc",
                           "off_subject", "doc_miss", "no_subject", "typed", "yes_no", "listing", "bias")
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_LIST_ITEM = re.compile(r"(?:[-*+•]|\d+[.)])\s")
 # A sentence that says the documents do not know is not an answer, however well it matches.
 DISCLAIMER = re.compile(r"\b(?:does not|doesn't|do not|did not|not) (?:say|give|state|name|mention)|\bgives? no\b|"
                         r"\bno public source\b|\bsays nothing\b|\bnot (?:known|stated|given)\b", re.I)
@@ -149,6 +151,8 @@ class Reader:
         for s in sentences:
             text, sentence_terms, vector = s.text, s.chunk.terms[s.index], s.chunk.vectors[s.index]
             spans = find_spans(text, places, names)
+            if not _states(text, spans):
+                continue
             token_vectors = s.chunk.tokens[s.index]
             # A document's first sentence usually says what its subject is.
             opening = float(s.passage.chunk.metadata.get("chunk_index") == 0
@@ -233,6 +237,14 @@ def _words_of(text: str) -> frozenset[str]:
 
 def _plain(text: str) -> str:
     return " ".join(tokens(text))
+
+
+def _states(text: str, spans: list[Span]) -> bool:
+    """Say whether a line reads as a statement: a sentence (it ends like one), a list item, or a dateline
+    ("Posted on 29/11/2018 at 16:03"). A line that is none of these, such as a line of code, a table cell or
+    a label, is not quoted as an answer."""
+    return bool(_SENTENCE_END.search(text) or _LIST_ITEM.match(text)
+                or any(s.kind in ("date", "time") for s in spans))
 
 
 def _is_heading(text: str, titles: set[str]) -> bool:

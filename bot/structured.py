@@ -99,10 +99,10 @@ def evidence(chunks: list[Chunk], words: list[str], strict: bool = False) -> tup
 
 
 def publication_answer(store: ChunkStore, question: Question) -> Answer | None:
-    """Answer "when was the announcement posted?" from a document's publication date, when the
+    """Answer "when was the announcement posted?" (or at what time) from a document's publication date, when the
     question asks when something was published and one dated document's title matches it best."""
     asked = set(terms(question.text))
-    if question.wants != "date" or not asked & PUBLICATION:
+    if question.wants not in ("date", "time") or not asked & PUBLICATION:
         return None
     rest = asked - PUBLICATION
     dated = [s for s in store.sources() if s.published]

@@ -35,7 +35,7 @@ from ingest.writing import IndexReport, Prepared, Windows, Writer
 log = logging.getLogger(__name__)
 
 EMBED_WINDOW = 1024  # chunks embedded and written together: fewer, better-packed batches; bounded memory
-PIPELINE_VERSION = "7"  # bump when loading or splitting changes, so every document is re-indexed
+PIPELINE_VERSION = "8"  # bump when loading or splitting changes, so every document is re-indexed
 LOOKAHEAD = 8  # files loaded ahead of the embedding window
 
 

@@ -179,6 +179,7 @@ def load_html(data: bytes) -> LoadedDocument:
         if tag.getparent() is not None:
             tag.drop_tree()  # keeps the text that follows the element
     main = next(iter(root.xpath("//main") or root.xpath("//*[@role='main']") or root.xpath("//body")), root)
+    _collapse_whitespace(main)
     for heading in main.xpath(".//h1 | .//h2 | .//h3 | .//h4"):
         words = " ".join(heading.text_content().split())
         heading.clear(keep_tail=True)
@@ -199,6 +200,19 @@ def load_html(data: bytes) -> LoadedDocument:
     if not title and headings:
         title = headings[0][1]
     return LoadedDocument(text, title, segments=_heading_segments(text, headings))
+
+
+def _collapse_whitespace(root) -> None:
+    """Make every run of whitespace one space, as a browser shows it, except in <pre>: a paragraph wrapped
+    over several lines of the page's source is one paragraph, not one sentence a line."""
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # a comment or processing instruction
+        inside = next(element.iterancestors("pre"), None) is not None
+        if element.text and element.tag != "pre" and not inside:
+            element.text = re.sub(r"\s+", " ", element.text)
+        if element.tail and not inside:
+            element.tail = re.sub(r"\s+", " ", element.tail)
 
 
 def load_pdf(data: bytes) -> LoadedDocument:

@@ -103,6 +103,22 @@ def test_lexical_index_follows_a_reindex(tmp_path):
     assert "Odense" in answer.answer and "Aarhus" not in answer.answer
 
 
+def test_an_answer_quotes_a_whole_sentence_of_a_web_page_and_never_a_line_of_its_code(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "fees.html").write_text("""<html><body><main><h1>Workshop</h1>
+    <p>The fee for the cluster
+    workshop was 35 euros per person.</p>
+    <pre>capitals = {'France': 'Paris', 'Italy': 'Rome'}</pre></main></body></html>""")
+    settings = BotSettings(docs_dir=docs, index_dir=tmp_path / "idx", agenda_file=None, _env_file=None,
+                           answer_mode="extractive")
+    store = open_store(settings)
+    sync_index(settings, store)
+    answer = AnswerEngine(store).answer("How much was the fee for the workshop?")
+    assert "The fee for the cluster workshop was 35 euros per person." in answer.answer
+    assert "{" not in AnswerEngine(store).answer("What is the capital of France?").answer
+
+
 def test_ask_cli_json_contract(bundled):
     settings, _ = bundled
     env = {**os.environ, "MISSIONBOT_INDEX_DIR": str(settings.index_dir), "MISSIONBOT_ANSWER_MODE": "extractive"}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import LoadError, load_file
-from ingest.sentences import sentence_spans
+from ingest.sentences import sentence_spans, split_sentences
 from ingest.splitting import make_splitter, split_document
 from tests.conftest import ANNOUNCEMENT, REPO
 
@@ -76,6 +76,16 @@ def test_html_keeps_main_text_and_drops_navigation():
         assert chrome not in doc.text
     members = [s for s in doc.segments if s.heading == "Members"]
     assert members and "Universities" in doc.text[members[0].start : members[0].end]
+
+
+def test_html_source_line_breaks_do_not_split_a_sentence_but_preformatted_lines_stay():
+    html = b"""<html><body><main><p>The roundtable was held at the Danish
+    Arkitektur Center in
+    Copenhagen.</p><pre>x = 1
+y = 2</pre></main></body></html>"""
+    doc = load_file(Path("report.html"), html)
+    assert split_sentences(doc.text) == ["The roundtable was held at the Danish Arkitektur Center in Copenhagen.",
+                                         "x = 1", "y = 2"]
 
 
 def test_pdf_pages_are_numbered():
