@@ -34,8 +34,6 @@ FEATURES = ("dense", "dense_before", "opening", "lexical", "context", "rest", "m
 # tells a near miss (the subject is there, the asked-for fact is not).
 ANSWERABILITY_FEATURES = ("margin", "dense", "maxsim_rest", "rest", "type", "focus", "subject_doc",
                           "off_subject", "doc_miss", "no_subject", "typed", "yes_no", "listing", "bias")
-_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
-_LIST_ITEM = re.compile(r"(?:[-*+•]|\d+[.)])\s")
 # A sentence that says the documents do not know is not an answer, however well it matches.
 DISCLAIMER = re.compile(r"\b(?:does not|doesn't|do not|did not|not) (?:say|give|state|name|mention)|\bgives? no\b|"
                         r"\bno public source\b|\bsays nothing\b|\bnot (?:known|stated|given)\b", re.I)
@@ -239,6 +237,11 @@ def _plain(text: str) -> str:
     return " ".join(tokens(text))
 
 
+# How a line ends when it is a sentence, and how a list item starts.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_LIST_ITEM = re.compile(r"(?:[-*+•]|\d+[.)])\s")
+
+
 def _states(text: str, spans: list[Span]) -> bool:
     """Say whether a line reads as a statement: a sentence (it ends like one), a list item, or a dateline
     ("Posted on 29/11/2018 at 16:03"). A line that is none of these, such as a line of code, a table cell or
@@ -249,4 +252,4 @@ def _states(text: str, spans: list[Span]) -> bool:
 
 def _is_heading(text: str, titles: set[str]) -> bool:
     """Say whether a line is the document's title repeated in its text (no full stop): a heading, not a statement."""
-    return not text.rstrip().endswith((".", "!", "?")) and _plain(text) in titles
+    return not _SENTENCE_END.search(text.rstrip()) and _plain(text) in titles

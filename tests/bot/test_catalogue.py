@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, Entity
+from bot.structured import written
 from ingest import SourceInfo, terms
 
 MEMBER, VISITED, PARTNER = "member of the US delegation", "visited by the delegation", "US partner of the mission"
@@ -88,9 +89,6 @@ def test_a_people_name_meets_its_country_written_any_way():
 
 
 def test_a_listed_subject_is_shown_by_its_usual_name_or_a_longer_form_the_sentence_writes():
-    from bot.catalogue import Entity
-    from bot.structured import written
-
     office = Entity("related/fc.md", "City of Fort Collins Economic Health Office",
                     ("Fort Collins Economic Health Office", "Economic Health Office"))
     assert written(office, "The Economic Health Office is part of the city government.") == \

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.features import offers
+from bot.question import analyse
 from bot.spans import find_spans
 from ingest import terms
 
@@ -55,9 +57,6 @@ def test_irregular_verbs_and_numeric_dates_normalise_both_ways():
 
 
 def test_an_amount_of_money_answers_how_big_a_grant_was():
-    from bot.features import offers
-    from bot.question import analyse
-
     question = analyse("How big was the federal grant the cluster got in December 2018?")
     sentence = "In December 2018 it received a US$748,244 federal grant."
     spans = find_spans(sentence)
