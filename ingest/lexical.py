@@ -72,13 +72,12 @@ def chunk_terms(chunk: Chunk) -> list[str]:
 
 
 def similar(a: str, b: str) -> bool:
-    """Say whether two terms are forms of one word the stemmer missed: they share all but the last
-    two letters of the shorter, and at least five ("californian", "california")."""
+    """Say whether two terms are forms of one word the stemmer missed: they differ only in the last two
+    letters of the longer, and share at least five ("californian", "california"; not "roundtable", "roundup")."""
     if a[:PREFIX] != b[:PREFIX]:  # most pairs differ early; the reader asks this ~3,000 times a question
         return False
-    shorter = min(len(a), len(b))
-    n = max(PREFIX, shorter - 2)
-    return shorter >= PREFIX and a[:n] == b[:n]
+    n = max(PREFIX, len(a) - 2, len(b) - 2)
+    return min(len(a), len(b)) >= n and a[:n] == b[:n]
 
 
 def lexical_path(index_dir: Path, collection: str) -> Path:

@@ -8,7 +8,7 @@ import bm25s
 import pytest
 
 from bot.retrieval import HybridRetriever
-from ingest import PROJECT_ROOT, Chunk, ChunkStore, LexicalIndex, newest_versions, sync_index, terms
+from ingest import PROJECT_ROOT, Chunk, ChunkStore, LexicalIndex, newest_versions, similar, sync_index, terms
 from ingest.ledger import Ledger
 from ingest.lexical import chunk_terms, connect
 from ingest.store import HNSW_EF_SEARCH
@@ -168,3 +168,11 @@ def test_a_common_word_is_read_once_per_revision_not_for_every_question(tmp_path
     assert found_small == found_large == ["zanzibar.txt"] * 5
     # Ten times the chunks holding "report" may not cost a later question ten times the reading.
     assert large < 2 * small
+
+
+def test_forms_of_one_word_match_but_words_that_only_start_alike_do_not():
+    assert similar(*terms("Californian California"))
+    assert similar(*terms("expertise expert"))
+    # With the Python documentation indexed, "a new Roundup installation" was read as about the roundtable.
+    assert not similar(*terms("roundtable Roundup"))
+    assert not similar(*terms("transfer transit"))
