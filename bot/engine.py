@@ -216,6 +216,12 @@ class AnswerEngine:
 
     def _answer(self, reading: Reading) -> Answer:
         asked, candidates, subjects = reading.question, reading.candidates, reading.subjects
+        described = [e for e in subjects if e not in reading.about.named]
+        if len(described) == 1 and reading.about.described_by and asked.wants not in (None, "name"):
+            # "When was the mission's US partner founded?": the partner's own document answers, when it can.
+            own = [c for c in candidates if c.passage.chunk.source == described[0].source]
+            if own and self.reader.answerability(own) >= self.threshold:
+                candidates = own
         likely = self.reader.answerability(candidates)
         grounded = likely >= self.threshold and not disclaimed(candidates, asked)
         note = None
@@ -232,7 +238,6 @@ class AnswerEngine:
             return Answer(asked.text, REFUSAL, False, "extractive", note=note)
         answers = [c for c in candidates if not c.disclaims]
         catalogue = self.catalogue()
-        described = [e for e in subjects if e not in reading.about.named]
         # The subject whose own document holds the best sentence is the answer, unless the question names it:
         # when it asks for an organisation by its kind ("which delegation member is from Washington state?",
         # "… was created under Governor Kasich?"), or picks one of several it described ("which of the

@@ -144,6 +144,7 @@ _PHRASES = {"united states": "us", "united kingdom": "uk", "took part": "partici
             "in charge of": "lead", "in charge": "lead", "team up": "collaboration", "teamed up": "collaboration",
             "worked with": "collaboration", "work with": "collaboration",
             "took place": "", "take place": "", "taken place": "", "takes place": "",
+            "head office": "headquarters", "head offices": "headquarters",  # not the "lead" group's "head"
             "the netherlands": "netherlands", "thirty-two": "32", "thirty two": "32"}
 
 

@@ -59,6 +59,12 @@ def test_a_role_alone_resolves_a_description(catalogue):
     assert names(resolution) == ["SRI International"] and not resolution.narrowed
 
 
+def test_a_head_office_is_a_place_not_a_leader():
+    organiser = Catalogue([sheet("inno TSD", "organiser of the mission")])
+    assert organiser.resolve(set(terms("Who headed the mission?"))) is not None
+    assert organiser.resolve(set(terms("Where is the mission's head office?"))) is None
+
+
 def test_a_kind_counts_only_as_the_noun_asked_with(catalogue):
     question = "Which incubators came with the US delegation?"
     resolution = catalogue.resolve(set(terms(question)), head=("incub",))

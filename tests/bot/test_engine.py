@@ -67,6 +67,14 @@ def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_sub
     assert answer.grounded and "2018" in answer.answer
 
 
+def test_a_fact_about_a_described_subject_is_read_from_that_subjects_own_sheet(bundled):
+    _, engine = bundled
+    # "the mission's US partner" is SRI International; the year is in SRI's sheet, not in the announcement.
+    answer = engine.answer("When was the mission's American partner founded?")
+    assert answer.grounded and "1946" in answer.answer
+    assert answer.citations[0].source == "related/sri-international.md"
+
+
 def test_follow_up_uses_the_conversation(bundled):
     _, engine = bundled
     conversation = Conversation()
