@@ -141,6 +141,25 @@ def test_the_bot_gives_an_index_from_before_the_lexical_file_one_when_it_starts(
     assert index_if_needed(engine, settings) is None
 
 
+def test_a_lexical_file_from_a_release_that_analysed_words_differently_is_rebuilt_at_start(settings, caplog):
+    from bot.app import index_if_needed
+    from bot.engine import AnswerEngine
+
+    (settings.docs_dir / "a.txt").write_text(ANNOUNCEMENT.read_text(encoding="utf-8"), encoding="utf-8")
+    store = fake_store(settings)
+    sync_index(settings, store)
+    store.close()
+    db = connect(store.lexical_path)
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'format'")  # as an earlier release wrote it
+    db.close()
+    engine = AnswerEngine(fake_store(settings))
+    assert engine.retriever.lexical().search(terms("roundtable"), 3) == []
+    assert "written by another version" in caplog.text
+    report = index_if_needed(engine, settings)
+    assert report is not None and report.chunks_written == 0  # nothing embedded again
+    assert engine.retriever.lexical().search(terms("roundtable"), 3)
+
+
 def _filled_lexical(path, common: int) -> LexicalIndex:
     """Write a lexical file of `common` chunks that share the word "report" and ten about Zanzibar."""
     ledger = Ledger(path)
