@@ -18,8 +18,8 @@ import re
 import sqlite3
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
-from contextlib import closing
+from collections.abc import Iterable, Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -101,9 +101,9 @@ def connect(path: Path, create: bool = False) -> sqlite3.Connection | None:
 class LexicalIndex:
     """A reader's view of the lexical index: BM25 search, document frequencies and the indexed vocabulary."""
 
-    def __init__(self, db: sqlite3.Connection | None, lock: threading.Lock | None = None) -> None:
+    def __init__(self, db: sqlite3.Connection | None, lock: threading.RLock | None = None) -> None:
         self._db = db
-        self._lock = lock or threading.Lock()
+        self._lock = lock or threading.RLock()
         stats = dict(self._rows("SELECT key, value FROM meta")) if db else {}
         self._n = int(stats.get("docs", 0))
         self._avgdl = int(stats.get("length", 0)) / self._n if self._n else 1.0
@@ -119,6 +119,22 @@ class LexicalIndex:
             return []
         with self._lock:  # one connection per process, shared by the answering threads
             return self._db.execute(sql, tuple(args)).fetchall()
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[bool]:
+        """Read in one transaction, so that every statement sees the same revision of the file; yield whether
+        that is still this view's revision (if not, the writer has committed since, and what this view holds
+        in memory belongs to the older one)."""
+        if self._db is None:
+            yield True
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                found = self._db.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+                yield found is not None and int(found[0]) == self.revision
+            finally:
+                self._db.execute("COMMIT")
 
     def df(self, term: str) -> int:
         """Return how many chunks contain the term."""
@@ -164,17 +180,21 @@ class LexicalIndex:
         known = Counter(v for t in query_terms for v in ((t,) if self.df(t) else self.variants(t)))
         if not known or not self._n:
             return []
-        # Each occurrence of a term in the query counts, as in bm25s.
-        scored = self._top(known, k)
-        rows = {n: (cid, text, meta) for n, cid, text, meta in self._rows(
-            f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(scored))})",
-            [n for n, _ in scored])}
+        # The postings and the chunks are read at one revision: a commit between them would leave some of
+        # an old version's chunks without their rows, a part of a document. Postings kept in memory are
+        # this view's revision's, used only while the file is still at it.
+        with self._snapshot() as current:
+            # Each occurrence of a term in the query counts, as in bm25s.
+            scored = self._top(known, k, keep=current)
+            rows = {n: (cid, text, meta) for n, cid, text, meta in self._rows(
+                f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(scored))})",
+                [n for n, _ in scored])}
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
 
-    def _top(self, known: Counter[str], k: int) -> list[tuple[int, float]]:
+    def _top(self, known: Counter[str], k: int, keep: bool = True) -> list[tuple[int, float]]:
         """Return the k best (chunk number, BM25 score), best first, ties by chunk number."""
-        parts = [(self.idf(term) * count, self._postings_of(term)) for term, count in known.items()]
+        parts = [(self.idf(term) * count, self._postings_of(term, keep)) for term, count in known.items()]
         numbers = np.concatenate([n for _, (n, _, _) in parts])
         # The same operations in the same order as a SQL SUM over the terms: the same scores, bit for bit.
         values = np.concatenate([w * tf / (tf + K1 * (1 - B + B * length / self._avgdl))
@@ -192,10 +212,10 @@ class LexicalIndex:
         best = best[np.lexsort((chunks[best], -scores[best]))][:k]
         return [(int(chunks[i]), float(scores[i])) for i in best]
 
-    def _postings_of(self, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _postings_of(self, term: str, keep: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return a term's postings (chunk numbers, term frequencies, chunk lengths), kept for this revision:
         a common term (a date or number pseudo-term, "support") has tens of thousands at 100k chunks."""
-        if term in self._postings:
+        if keep and term in self._postings:
             self._postings.move_to_end(term)
             return self._postings[term]
         found = np.array(self._rows("SELECT n, tf, length FROM posting WHERE term = ?", (term,)),
@@ -203,6 +223,8 @@ class LexicalIndex:
         # Three compact columns, not views that would keep the whole table; _top's arithmetic turns the
         # integers into the same float64 values as before, so the scores stay the same bit for bit.
         postings = (found[:, 0].copy(), found[:, 1].copy(), found[:, 2].copy())
+        if not keep:
+            return postings
         self._postings[term] = postings
         self._held += len(found)
         while self._held > HELD_POSTINGS and len(self._postings) > 1:
@@ -214,6 +236,10 @@ class LexicalIndex:
         document (None when a set is empty: a name of stopwords only could be anywhere)."""
         if not all(term_sets):
             return None
+        with self._snapshot():
+            return self._chunks_with(term_sets)
+
+    def _chunks_with(self, term_sets: list[frozenset[str]]) -> list[Chunk]:
         numbers: set[int] = set()
         for wanted in set(term_sets):
             numbers |= {n for (n,) in self._rows(
@@ -252,7 +278,7 @@ class LexicalReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a view's reads of one question hold it across statements
         self._view = LexicalIndex(None)
         self._warned = False
 

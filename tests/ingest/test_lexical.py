@@ -174,6 +174,25 @@ def _filled_lexical(path, common: int) -> LexicalIndex:
     return LexicalIndex(connect(path))
 
 
+def test_a_view_whose_revision_the_writer_replaced_finds_the_new_version_whole(tmp_path):
+    path = tmp_path / "lexical.sqlite3"
+    ledger = Ledger(path)
+    old = [Chunk(f"a{i}", f"Old report {i} about the roundtable.", {"source": "doc.txt", "doc_hash": "a"})
+           for i in range(3)]
+    ledger.add(old)
+    ledger.publish("doc.txt", "a", [])
+    view = LexicalIndex(connect(path))
+    assert len(view.search(["roundtabl"], 10)) == 3  # its postings are now kept in memory
+    new = [Chunk(f"b{i}", f"New report {i} about the roundtable.", {"source": "doc.txt", "doc_hash": "b"})
+           for i in range(3)]
+    ledger.add(new)
+    ledger.publish("doc.txt", "b", [c.id for c in old])  # committed while the view is in use
+    ledger.close()
+    # A question in flight still holds the older view: it gets the new version, not the old one's postings
+    # without their chunks.
+    assert sorted(c.id for c, _ in view.search(["roundtabl"], 10)) == ["b0", "b1", "b2"]
+
+
 def test_a_common_word_is_read_once_per_revision_not_for_every_question(tmp_path):
     def work(lexical: LexicalIndex) -> tuple[int, list[str]]:
         lexical.search(["zanzibar", "report"], 5)  # the first question of this revision reads the postings
