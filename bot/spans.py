@@ -110,7 +110,8 @@ def capitalised_phrases(sentence: str) -> list[tuple[int, int]]:
         word = re.sub(r"(?:['’]s|['’.])$", "", match.group(0))  # "Ohio's" is Ohio
         start, end = match.start(), match.start() + len(word)
         gap = sentence[run[-1][1]:start] if run else " "
-        if run and gap.strip():  # punctuation between words ends a run
+        initial = bool(run) and gap.strip() == "." and re.fullmatch(r"\x00?[A-Z]", run[-1][2]) is not None
+        if run and gap.strip() and not initial:  # punctuation between words ends a run, but "John C. Stennis"
             runs.append(run)
             run = []
         folded = fold(word)

@@ -40,6 +40,9 @@ def test_persons_need_a_cue_and_names_are_kept_whole():
     found = kinds("It was founded by merging two clusters, Copenhagen Cleantech Cluster and Lean Energy Cluster.")
     assert found["Copenhagen Cleantech Cluster"] == found["Lean Energy Cluster"] == "name"
     assert kinds("BILAT USA 4.0 had 16 partners.")["BILAT USA 4.0"] == "name"
+    # A middle initial does not split a name ("John C and Stennis Space Center" was answered).
+    assert kinds("It is a nonprofit at NASA's John C. Stennis Space Center.")["John C. Stennis Space Center"] == "name"
+    assert kinds("It was co-founded by community activist William M. Factory.")["William M. Factory"] == "person"
 
 
 def test_names_written_in_lower_case_are_found_from_the_documents_names():
