@@ -236,21 +236,18 @@ class LexicalIndex:
         document (None when a set is empty: a name of stopwords only could be anywhere)."""
         if not all(term_sets):
             return None
-        with self._snapshot():
-            return self._chunks_with(term_sets)
-
-    def _chunks_with(self, term_sets: list[frozenset[str]]) -> list[Chunk]:
-        numbers: set[int] = set()
-        for wanted in set(term_sets):
-            numbers |= {n for (n,) in self._rows(
-                f"SELECT n FROM posting WHERE term IN ({','.join('?' * len(wanted))}) GROUP BY n HAVING COUNT(*) = ?",
-                [*wanted, len(wanted)])}
-        ordered, found = sorted(numbers), []
-        for i in range(0, len(ordered), 500):
-            part = ordered[i : i + 500]
-            found += [Chunk(cid, text, json.loads(meta)) for cid, text, meta in self._rows(
-                f"SELECT id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(part))})", part)]
-        return sorted(found, key=lambda c: (c.source, c.metadata.get("start_index", 0)))
+        with self._snapshot():  # one revision's postings and chunks
+            numbers: set[int] = set()
+            for wanted in set(term_sets):
+                numbers |= {n for (n,) in self._rows(
+                    f"SELECT n FROM posting WHERE term IN ({','.join('?' * len(wanted))}) "
+                    "GROUP BY n HAVING COUNT(*) = ?", [*wanted, len(wanted)])}
+            ordered, found = sorted(numbers), []
+            for i in range(0, len(ordered), 500):
+                part = ordered[i : i + 500]
+                found += [Chunk(cid, text, json.loads(meta)) for cid, text, meta in self._rows(
+                    f"SELECT id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(part))})", part)]
+            return sorted(found, key=lambda c: (c.source, c.metadata.get("start_index", 0)))
 
     def of_source(self, source: str) -> list[Chunk]:
         """Return the searchable chunks of one document (its current version), in reading order."""
