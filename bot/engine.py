@@ -216,13 +216,14 @@ class AnswerEngine:
 
     def _answer(self, reading: Reading) -> Answer:
         asked, candidates, subjects = reading.question, reading.candidates, reading.subjects
+        likely = self.reader.answerability(candidates)
         described = [e for e in subjects if e not in reading.about.named]
         if len(described) == 1 and reading.about.described_by and asked.wants not in (None, "name"):
             # "When was the mission's US partner founded?": the partner's own document answers, when it can.
             own = [c for c in candidates if c.passage.chunk.source == described[0].source]
-            if own and self.reader.answerability(own) >= self.threshold:
-                candidates = own
-        likely = self.reader.answerability(candidates)
+            own_likely = self.reader.answerability(own) if own else None
+            if own_likely is not None and own_likely >= self.threshold:
+                candidates, likely = own, own_likely
         grounded = likely >= self.threshold and not disclaimed(candidates, asked)
         note = None
         # The model reads better than the sentence ranker, so it sees the passages on weaker evidence,
