@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from ingest import Chunk
 
 QUOTE_CHARS = 200
-REFUSAL = ("The documents I have don't say. Try /agenda for the programme, or ask the mission's "
-           "organisers (inno TSD).")
+REFUSAL_HINT = "Try /agenda for the programme, or ask the mission's organisers (inno TSD)."
+REFUSAL = f"The documents I have don't say. {REFUSAL_HINT}"
 
 
 class LLMUnavailable(Exception):

@@ -19,7 +19,7 @@ from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
-from bot.structured import programme_answer, publication_answer
+from bot.structured import event_answer, programme_answer, publication_answer
 from bot.subjects import MAX_SUBJECTS, Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms
@@ -181,7 +181,8 @@ class AnswerEngine:
         text = clean_question(question, self.max_question_chars)
         standalone, previous = self.standalone(text, conversation)
         asked = analyse(text, previous, standalone)
-        structured = publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
+        structured = (publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
+                      or event_answer(self.store, self.agenda, asked))
         if structured is not None:
             return Reading(asked, Subjects(), [], [], structured)
         catalogue = self.catalogue()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.agenda import Agenda, parse_day
-from bot.answer import Answer, Citation
+from bot.answer import REFUSAL_HINT, Answer, Citation
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
 from bot.spans import find_spans
@@ -22,6 +22,13 @@ PUBLICATION = frozenset(terms("posted published publication release released"))
 # What a question about a day of the programme may say besides the day ("what was on the programme for Nov 6?").
 PROGRAMME = frozenset(terms("programme program schedule agenda plan planned event events activity activities "
                             "scheduled going on"))
+# What a question about where or when one event of the programme took place may say besides naming it
+# ("which city hosted the roundtable?", "when did the visits end?"). General English, not this corpus.
+WHERE_WHEN = frozenset(terms("where when held hosted host located location place venue building city town country "
+                             "countries site date day time start begin end finish"))
+_ENDS = frozenset(terms("end ended finish finished until last"))
+_PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site address")),
+                 "city": frozenset(terms("city town")), "countries": frozenset(terms("country countries nation"))}
 
 
 def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, resolution: Resolution) -> Answer:
@@ -149,6 +156,56 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
     when = f"{day.day} {day:%B %Y}"
     return Answer(question.text, f"On {when}: {_join(parts)}.", True, "extractive", citations,
                   short=_join([e.title for e in entries]))
+
+
+def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:
+    """Answer where or on which day one event of the programme took place ("which city hosted the roundtable?")
+    from its entry, cited with the programme's lines that state it; or say that the announcement does not
+    give the place, when the entry says so. Only a question that asks nothing else is answered so."""
+    if agenda is None or question.yes_no or question.wants_list or question.wants not in ("place", "date"):
+        return None
+    asked = set(terms(question.text))
+    entry = _named_event(agenda, asked)
+    if entry is None:
+        return None
+    dates = {t for s in find_spans(question.text) if s.kind == "date" for t in terms(s.text)}
+    own = set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
+    if asked - own - dates - WHERE_WHEN:
+        return None  # it asks something more ("where did the roundtable's participants come from?")
+    source = next((s.source for s in store.sources() if s.title == agenda.title), None)
+    chunks = store.of_source(source) if source else []
+    if question.wants == "place":
+        fields = [f for f, words in _PLACE_FIELDS.items() if words & set(question.head)] or ["venue", "city"]
+        values = [(f, getattr(entry, f)) for f in fields if getattr(entry, f)]
+        if not values:
+            if entry.place_note and not any(getattr(entry, f) for f in _PLACE_FIELDS):
+                return Answer(question.text, f"{entry.place_note} {REFUSAL_HINT}", False, "extractive")
+            return None
+    else:
+        ends = bool(asked & _ENDS) and entry.date_end is not None
+        value = entry.date_end if ends else entry.date
+        if value is None:
+            return None
+        values = [("date end" if ends else "date", f"{value.day} {value:%B %Y}")]
+    parts, citations = [], []
+    for field, value in values:
+        text = ", ".join(value) if isinstance(value, list) else value
+        found = evidence(chunks, [f"{entry.title} — {field}"], strict=True)
+        if found is None:
+            return None
+        citations.append(Citation.from_chunk(len(citations) + 1, found[0], found[1], 1.0))
+        parts.append(f"{text} [{len(citations)}]")
+    short = ", ".join(p.rsplit(" [", 1)[0] for p in parts)
+    return Answer(question.text, f"{entry.title}: {', '.join(parts)}.", True, "extractive",
+                  citations, short=short)
+
+
+def _named_event(agenda: Agenda, asked: set[str]):
+    """Return the one entry of the programme the question names by a word no other entry's title has."""
+    titles = {e.id: set(terms(e.title)) for e in agenda.entries}
+    named = [e for e in agenda.entries
+             if asked & (titles[e.id] - set().union(*(t for i, t in titles.items() if i != e.id)))]
+    return named[0] if len(named) == 1 else None
 
 
 def _published(value: str) -> str:

@@ -59,6 +59,22 @@ def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no
     assert answer.grounded and "6 November 2018" in answer.answer
 
 
+def test_where_and_when_an_event_took_place_is_read_from_its_programme_entry(bundled):
+    _, engine = bundled
+    # "hosted" is a word no document uses of the roundtable; the programme says where it was held.
+    answer = engine.answer("Which city hosted the roundtable?")
+    assert answer.grounded and answer.short == "Copenhagen" and answer.citations[0].source == "agenda.yaml"
+    assert engine.answer("At which venue did the 11/6/2018 roundtable take place?").short == "Danish Arkitektur Center"
+    assert engine.answer("When did the visits end?").short == "9 November 2018"
+    # The programme says the announcement does not give the place: no other sentence's place is the answer.
+    answer = engine.answer("where was the networking session with the EU clusters held?")
+    assert not answer.grounded and answer.citations == []
+    assert answer.answer.startswith("The announcement does not say where the networking session was held.")
+    # A question that asks something more than where the event was is read as any other.
+    answer = engine.answer("How many people attended the roundtable?")
+    assert "32 participants" in answer.answer and answer.citations[0].source != "agenda.yaml"
+
+
 def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_subject(bundled):
     _, engine = bundled
     conversation = Conversation()
