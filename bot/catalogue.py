@@ -49,10 +49,6 @@ class Resolution:
         return set().union(*(set(terms(value)) for _, value in self.constraints))
 
 
-# Two or more words written as a name ("William Factory"), next to each other.
-_CAPITALISED_RUN = re.compile(r"\b[A-Z][\w&'’.-]*(?:\s+(?:&\s+)?[A-Z][\w&'’.-]*)+")
-
-
 class Catalogue:
     """The documents' subjects, their names and facts; built from the index's sources."""
 
@@ -99,24 +95,6 @@ class Catalogue:
                 used |= set(range(i, i + n))
                 if entity not in found:
                     found.append(entity)
-        for entity in self._shortened(text):
-            if entity not in found:
-                found.append(entity)
-        return found
-
-    def _shortened(self, text: str) -> list[Entity]:
-        """Return the subjects a text names by the start of a name, written as a name: "the William Factory
-        incubator" is the William Factory Small Business Incubator, when no other subject's name starts so."""
-        found = []
-        for run in _CAPITALISED_RUN.findall(text):
-            words = tokens(run)
-            for i in range(len(words) - 1):
-                start = tuple(words[i:])
-                owners = {e.source: e for alias, _, e in self._aliases
-                          if len(alias) > len(start) and alias[: len(start)] == start}
-                if len(owners) == 1:
-                    found.extend(owners.values())
-                    break
         return found
 
     def resolve(self, question_terms: set[str], among: list[Entity] | None = None,
