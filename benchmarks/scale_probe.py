@@ -24,7 +24,7 @@ from bot.evaluate import DEV_SET, evaluate, load_cases  # noqa: E402
 from bot.settings import BotSettings  # noqa: E402
 from ingest import load_settings  # noqa: E402
 
-FIRST = "Where was the roundtable held?"
+FIRST = "How many people attended the roundtable?"
 AFTER = "Who wrote the scale probe note?"
 NOTE = "The scale probe note was written by Ada Lovelace in London."
 

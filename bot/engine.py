@@ -181,8 +181,9 @@ class AnswerEngine:
         text = clean_question(question, self.max_question_chars)
         standalone, previous = self.standalone(text, conversation)
         asked = analyse(text, previous, standalone)
-        structured = (publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
-                      or event_answer(self.store, self.agenda, asked))
+        structured = publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
+        if structured is None and self.llm is None:  # the model reads the programme's lines in the passages itself
+            structured = event_answer(self.store, self.agenda, asked)
         if structured is not None:
             return Reading(asked, Subjects(), [], [], structured)
         catalogue = self.catalogue()

@@ -46,16 +46,20 @@ async def get(harness, path: str) -> tuple[int, str]:
             return response.status, await response.text()
 
 
+# A question the reader answers from retrieved passages, so it needs the Chroma server.
+QUESTION = "How many people attended the roundtable?"
+
+
 async def test_a_chroma_outage_gets_a_clear_message_one_log_line_and_recovers_without_restart(
         server_bot, chroma, caplog):
-    assert "Arkitektur Center" in await ask(server_bot, "Where was the roundtable held?")
+    assert "32 participants" in await ask(server_bot, QUESTION)
     assert (await get(server_bot, "/healthz"))[0] == 200
 
     chroma["proc"].kill()
     chroma["proc"].wait(10)
     with caplog.at_level(logging.WARNING):
         for _ in range(3):
-            reply = await ask(server_bot, "Where was the roundtable held?")
+            reply = await ask(server_bot, QUESTION)
             assert "knowledge base is unavailable" in reply and "try again shortly" in reply
         status, body = await get(server_bot, "/healthz")
     assert status == 503 and '"index": false' in body
@@ -63,7 +67,7 @@ async def test_a_chroma_outage_gets_a_clear_message_one_log_line_and_recovers_wi
     assert len(outage_lines) == 1 and not any(r.exc_info for r in caplog.records)
 
     chroma["proc"] = await asyncio.to_thread(launch_chroma, chroma["path"], chroma["port"])
-    assert "Arkitektur Center" in await ask(server_bot, "Where was the roundtable held?")
+    assert "32 participants" in await ask(server_bot, QUESTION)
     assert (await get(server_bot, "/healthz"))[0] == 200
 
 
