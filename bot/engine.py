@@ -226,6 +226,13 @@ class AnswerEngine:
             own_likely = self.reader.answerability(own) if own else None
             if own_likely is not None and own_likely >= self.threshold:
                 candidates, likely = own, own_likely
+        named = reading.about.named
+        if asked.yes_no and asked.classifies and len(named) == 1 and not described:
+            # "Is JobsOhio a state government department?": what it is, its own document's opening says.
+            opening = [c for c in candidates if c.passage.chunk.source == named[0].source and c.features["opening"]]
+            if opening:
+                candidates = opening[:1] + [c for c in candidates if c is not opening[0]]
+                likely = self.reader.answerability(candidates)
         grounded = likely >= self.threshold and not disclaimed(candidates, asked)
         note = None
         # The model reads better than the sentence ranker, so it sees the passages on weaker evidence,

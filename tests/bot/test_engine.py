@@ -75,6 +75,16 @@ def test_where_and_when_an_event_took_place_is_read_from_its_programme_entry(bun
     assert "32 participants" in answer.answer and answer.citations[0].source != "agenda.yaml"
 
 
+def test_is_x_a_y_is_answered_by_the_sentence_that_says_what_x_is(bundled):
+    _, engine = bundled
+    # JobsOhio's sheet also says it took over work from "the state's Department of Development": a sentence
+    # with the question's word in it, which does not say what JobsOhio is.
+    answer = engine.answer("Is JobsOhio a government department?")
+    assert answer.grounded and "private not-for-profit corporation" in answer.answer
+    assert "Department of Development" not in answer.answer
+    assert answer.citations[0].source == "related/jobsohio.md"
+
+
 def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_subject(bundled):
     _, engine = bundled
     conversation = Conversation()
