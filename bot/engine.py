@@ -220,7 +220,8 @@ class AnswerEngine:
         asked, candidates, subjects = reading.question, reading.candidates, reading.subjects
         likely = self.reader.answerability(candidates)
         described = [e for e in subjects if e not in reading.about.named]
-        if len(described) == 1 and reading.about.described_by and asked.wants not in (None, "name"):
+        if len(described) == 1 and reading.about.described_by and (asked.wants not in (None, "name")
+                                                                   or asked.classifies):
             # "When was the mission's US partner founded?": the partner's own document answers, when it can.
             own = [c for c in candidates if c.passage.chunk.source == described[0].source]
             own_likely = self.reader.answerability(own) if own else None

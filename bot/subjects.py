@@ -16,6 +16,7 @@ from ingest import ChunkStore, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 _ANY = re.compile(r"\bany\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)  # "any research centre in Genk"
+_KIND_OF = re.compile(r"\b(?:kind|type|sort)s?\s+of\s+([\w'’-]+)", re.I)  # "what kind of *organisation* is …"
 _PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)
 
 
@@ -40,7 +41,7 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
         return existing
     # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden.
     resolution = None if question.yes_no and not named else catalogue.resolve(
-        set(terms(question.text)), among, asked_for)
+        set(terms(question.text)) - _kind_noun(question.text), among, asked_for)
     if resolution and _asks_which(question, catalogue, resolution, named, among):
         listed = list_answer(store, catalogue, question, resolution)
         if listed.grounded:
@@ -55,6 +56,12 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     if by_role and len(by_role.entities) <= MAX_SUBJECTS:
         return Subjects(by_role.entities, [], by_role.words)
     return Subjects(list(earlier)[:MAX_SUBJECTS])
+
+
+def _kind_noun(text: str) -> set[str]:
+    """Return the terms of the noun a question asks the kind of ("what kind of *organisation*"): it names a
+    class of answer, not a role that describes the subject (a delegation *member*)."""
+    return {t for m in _KIND_OF.finditer(text) for t in terms(m.group(1))}
 
 
 def _existential(question: Question, catalogue: Catalogue, store: ChunkStore) -> Subjects | None:

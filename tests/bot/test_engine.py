@@ -85,6 +85,14 @@ def test_is_x_a_y_is_answered_by_the_sentence_that_says_what_x_is(bundled):
     assert answer.citations[0].source == "related/jobsohio.md"
 
 
+def test_what_kind_of_thing_a_described_subject_is_its_own_sheet_says(bundled):
+    _, engine = bundled
+    # "organisation" names the kind asked for, not the delegation members' role ("member" is an organisation).
+    answer = engine.answer("What kind of organisation is the mission's US partner?")
+    assert answer.grounded and "nonprofit scientific research institute" in answer.answer
+    assert answer.citations[0].source == "related/sri-international.md"
+
+
 def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_subject(bundled):
     _, engine = bundled
     conversation = Conversation()
