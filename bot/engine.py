@@ -20,7 +20,7 @@ from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
 from bot.structured import event_answer, programme_answer, publication_answer
-from bot.subjects import MAX_SUBJECTS, Subjects, find_subjects
+from bot.subjects import Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms
 
@@ -173,7 +173,7 @@ class AnswerEngine:
         if reading.question.wants == "name" and result.short:
             named = catalogue.mentioned(result.short)
             if named:
-                return named[:MAX_SUBJECTS]
+                return named  # all of them: "which of *them* …" narrows the whole list
         return reading.subjects
 
     def read(self, question: str, conversation: Conversation | None = None) -> Reading:

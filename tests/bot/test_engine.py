@@ -93,6 +93,15 @@ def test_what_kind_of_thing_a_described_subject_is_its_own_sheet_says(bundled):
     assert answer.citations[0].source == "related/sri-international.md"
 
 
+def test_which_of_them_narrows_every_subject_the_last_answer_listed(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    listed = engine.answer("Which US organisations were in the delegation?", conversation)
+    assert listed.answer.index("JobsOhio") > listed.answer.index("Fort Collins")  # not among the first three
+    answer = engine.answer("Which of them is from Ohio?", conversation)
+    assert answer.grounded and answer.short == "JobsOhio"
+
+
 def test_a_short_question_naming_its_own_topic_is_not_about_the_last_answers_subject(bundled):
     _, engine = bundled
     conversation = Conversation()
