@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.agenda import Agenda, parse_day
+from bot.agenda import Agenda, AgendaEntry, parse_day
 from bot.answer import REFUSAL_HINT, Answer, Citation
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
@@ -170,7 +170,7 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         return None
     dates = {t for s in find_spans(question.text) if s.kind == "date" for t in terms(s.text)}
     own = set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
-    if asked - own - dates - WHERE_WHEN:
+    if asked - own - dates - WHERE_WHEN - _ENDS:
         return None  # it asks something more ("where did the roundtable's participants come from?")
     source = next((s.source for s in store.sources() if s.title == agenda.title), None)
     chunks = store.of_source(source) if source else []
@@ -187,7 +187,7 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         if value is None:
             return None
         values = [("date end" if ends else "date", f"{value.day} {value:%B %Y}")]
-    parts, citations = [], []
+    parts, shown, citations = [], [], []
     for field, value in values:
         text = ", ".join(value) if isinstance(value, list) else value
         found = evidence(chunks, [f"{entry.title} — {field}"], strict=True)
@@ -195,12 +195,12 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
             return None
         citations.append(Citation.from_chunk(len(citations) + 1, found[0], found[1], 1.0))
         parts.append(f"{text} [{len(citations)}]")
-    short = ", ".join(p.rsplit(" [", 1)[0] for p in parts)
+        shown.append(text)
     return Answer(question.text, f"{entry.title}: {', '.join(parts)}.", True, "extractive",
-                  citations, short=short)
+                  citations, short=", ".join(shown))
 
 
-def _named_event(agenda: Agenda, asked: set[str]):
+def _named_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
     """Return the one entry of the programme the question names by a word no other entry's title has."""
     titles = {e.id: set(terms(e.title)) for e in agenda.entries}
     named = [e for e in agenda.entries
