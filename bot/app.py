@@ -21,6 +21,9 @@ def build_engine(settings: BotSettings) -> AnswerEngine:
 
         llm = LLMAnswerer.from_settings(settings)
     agenda = load_agenda(settings.agenda_file) if settings.agenda_file and settings.agenda_file.is_file() else None
+    warm = getattr(store.embeddings, "warm", None)
+    if warm is not None:  # the local model starts here, not at the first question
+        warm()
     return AnswerEngine(store, llm=llm, threshold=settings.answer_threshold,
                         max_question_chars=settings.max_question_chars, agenda=agenda)
 

@@ -48,20 +48,39 @@ class MiniLMEmbeddings(Embeddings):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        from ingest.onnx_bert import build_sentence_encoder
-
-        model_dir = model_dir or local_model_dir()
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._model_dir = model_dir or local_model_dir()
+        self._tokenizer = Tokenizer.from_file(str(self._model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        self._session = _open_session(build_sentence_encoder(model_dir).SerializeToString(), options)
+        self._options = ort.SessionOptions()
+        self._options.intra_op_num_threads = threads
+        self._options.log_severity_level = 3
+        # Started on first use (about a second): an unchanged re-index embeds nothing and never needs it.
+        self._loaded = None
+        self._load_lock = threading.Lock()
         self._batch_size = batch_size
         self._lock = threading.Lock()  # one run at a time keeps memory flat and cores free for the loop
         self._recent_lock = threading.Lock()
         self._recent: OrderedDict[str, tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]] = OrderedDict()
+
+    @property
+    def _session(self):
+        if self._loaded is None:
+            with self._load_lock:
+                if self._loaded is None:
+                    from ingest.onnx_bert import build_sentence_encoder
+
+                    self._loaded = _open_session(build_sentence_encoder(self._model_dir).SerializeToString(),
+                                                 self._options)
+        return self._loaded
+
+    @_session.setter
+    def _session(self, session) -> None:
+        self._loaded = session
+
+    def warm(self) -> None:
+        """Start the model now rather than at the first text (a bot does, so its first answer is not slower)."""
+        _ = self._session
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Return an (n, 384) float32 array of unit vectors, one per text."""

@@ -97,3 +97,15 @@ def test_a_question_runs_through_the_model_once_for_its_vector_and_its_tokens():
     np.testing.assert_allclose(vector, model.encode([question, "hello world"])[0], atol=1e-6)
     np.testing.assert_allclose(tokens, model.encode_tokens([question, "hello world"])[0][0], atol=1e-5)
     assert offsets[1] == (0, 5)  # "Where", after [CLS]
+
+
+def test_an_unchanged_reindex_never_starts_the_model(bundled_index, monkeypatch):
+    import ingest.embeddings
+    from ingest import open_store, sync_index
+
+    settings, _ = bundled_index
+    model = MiniLMEmbeddings()  # a model of its own, not the process-wide one the other tests have started
+    monkeypatch.setattr(ingest.embeddings, "local_embeddings", lambda threads=0: model)
+    report = sync_index(settings, open_store(settings))
+    assert report.added == report.updated == 0 and model._loaded is None  # about a second saved per run
+    assert len(model.embed_query("Where was the roundtable held?")) == 384  # and it starts when needed
