@@ -142,8 +142,7 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
     entries = agenda.lookup(day=day)
     if rest or not entries:
         return None
-    source = next((s.source for s in store.sources() if s.title == agenda.title), None)
-    chunks = store.of_source(source) if source else []
+    chunks = _programme_chunks(store, agenda)
     parts, citations = [], []
     for entry in entries:
         found = evidence(chunks, [f"{entry.title} — date"], strict=True) or evidence(chunks, [entry.title], strict=True)
@@ -172,8 +171,7 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
     own = set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
     if asked - own - dates - WHERE_WHEN - _ENDS:
         return None  # it asks something more ("where did the roundtable's participants come from?")
-    source = next((s.source for s in store.sources() if s.title == agenda.title), None)
-    chunks = store.of_source(source) if source else []
+    chunks = _programme_chunks(store, agenda)
     if question.wants == "place":
         fields = [f for f, words in _PLACE_FIELDS.items() if words & set(question.head)] or ["venue", "city"]
         values = [(f, getattr(entry, f)) for f in fields if getattr(entry, f)]
@@ -198,6 +196,12 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         shown.append(text)
     return Answer(question.text, f"{entry.title}: {', '.join(parts)}.", True, "extractive",
                   citations, short=", ".join(shown))
+
+
+def _programme_chunks(store: ChunkStore, agenda: Agenda) -> list[Chunk]:
+    """Return the indexed chunks of the programme, whose lines cite its entries ([] when it is not indexed)."""
+    source = next((s.source for s in store.sources() if s.title == agenda.title), None)
+    return store.of_source(source) if source else []
 
 
 def _named_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
