@@ -34,7 +34,7 @@ _HEAD_KIND = {word: kind for kind, words in _HEAD_KINDS.items() for word in word
 _PHRASE_END = frozenset("""
 is are was were be been do does did has have had can could will would should may might shall of in at on for
 from with by to into about as that who which whom whose when where why how than the a an this that these those
-its their his her our your my there here not and or but if so then
+its their his her our your my there here not and or but if so then it they them he she him we you
 took came went gave made got led ran began held met saw spent left brought set put kept won paid told found built
 grew became joined helped started ended opened worked formed run take come go give make get lead begin hold
 meet see spend leave bring keep win pay tell find build grow become join help start end open work form visit

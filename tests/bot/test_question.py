@@ -47,6 +47,8 @@ def test_lists_and_yes_no_questions():
 def test_the_noun_asked_with_and_its_modifiers():
     question = analyse("How many US cluster organisations did Clean Tech Delta welcome?")
     assert question.head == ("organis",) and "us" in question.modifiers
+    # A pronoun ends the noun phrase: "which agency backs it?" asks for an agency, and "it" is no answer to look for.
+    assert "it" not in analyse("which agency backs it?").focus
 
 
 @pytest.mark.parametrize("question, focus", [
