@@ -52,6 +52,10 @@ professor prof dr mr mrs ms sir governor president mayor minister director ceo c
 founder co-founder activist executive manager senator secretary commissioner dean rector
 """.split())
 _PARTICLES = frozenset("van von der den de da di du la le of and & for the".split())
+# Someone named by role rather than by name ("the Danish minister of higher education and science"): it
+# answers "who …?" when the documents name no one.
+_ROLE = re.compile(r"\b(?:the\s+)?(?:[A-Z][a-z]+\s+)?(?:" + "|".join(sorted(_PERSON_CUES, key=len, reverse=True))
+                   + r"|trustees)\b(?:\s+of\s+[a-z]+(?:\s+(?:and\s+)?[a-z]+){0,2})?")
 _CAPITAL = re.compile(r"[A-ZÀ-ÖØ-Þ][\w’'&.-]*|[a-z]+[A-Z][\w-]*|\d+(?:\.\d+)?")
 _SENTENCE_STARTERS = frozenset(fold(w) for w in """
 the a an it its this these those they their there in on at from following for with by as after before no
@@ -198,7 +202,7 @@ def _find_spans(sentence: str, places: tuple[str, ...], names: tuple[str, ...]) 
             add(start, end, "person")
         else:
             add(start, end, "name")
-    for pattern, kind in ((_DATE, "date"), (_DURATION, "duration"), (_NUMBER, "number")):
+    for pattern, kind in ((_DATE, "date"), (_DURATION, "duration"), (_NUMBER, "number"), (_ROLE, "person")):
         for match in pattern.finditer(sentence):
             add(match.start(), match.end(), kind)
     return tuple(sorted(spans, key=lambda s: s.start))

@@ -45,6 +45,16 @@ def test_persons_need_a_cue_and_names_are_kept_whole():
     assert kinds("It was co-founded by community activist William M. Factory.")["William M. Factory"] == "person"
 
 
+def test_someone_named_by_role_answers_who():
+    sentence = "In October 2020 the Danish minister of higher education and science named it a national cluster."
+    assert kinds(sentence)["the Danish minister of higher education and science"] == "person"
+    question = analyse("Who picked the cluster as a national cluster in 2020?")
+    assert offers(question, find_spans(sentence), set(terms(question.text)), sentence) == 1.0
+    # The role the question itself asks about is no answer to it.
+    asked = analyse("Who is its director?")
+    assert offers(asked, find_spans("Its director spoke about the cluster."), set(terms(asked.text)), "") == 0.0
+
+
 def test_names_written_in_lower_case_are_found_from_the_documents_names():
     assert kinds("It was led by inno TSD and imec.", names=["inno TSD", "imec"]) == {"inno TSD": "name", "imec": "name"}
 
