@@ -25,7 +25,7 @@ from ingest import open_store, sync_index
 
 WORK = Path(__file__).resolve().parent / ".work" / "answer"
 SETS = [DEV_SET, TEST_SET]
-ASK = "How many people attended the roundtable?"
+ASK = "How many people attended the roundtable?"  # one question every benchmark asks: the announcement answers it
 
 
 def percentile(values: list[float], p: float) -> float:

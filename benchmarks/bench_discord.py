@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-from benchmarks.bench_answer import percentile
+from benchmarks.bench_answer import ASK, percentile
 from bot.evaluate import DEV_SET, load_cases
 from bot.testing.discord_server import member
 from bot.testing.harness import bot_process, running_bot
@@ -60,7 +60,7 @@ async def separate_process(args: argparse.Namespace) -> dict:
 
 async def drive(harness, args: argparse.Namespace, process: psutil.Process) -> dict:
     """Send the questions in batches; return times and the measured process's memory."""
-    await ask(harness, "How many people attended the roundtable?", 1)  # warm-up
+    await ask(harness, ASK, 1)  # warm-up
     rss_start = process.memory_info().rss / 2**20
     acks, answers, rss = [], [], []
     todo = questions(args.questions)
