@@ -39,8 +39,9 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     existing = _existential(question, catalogue, store) if question.yes_no and not named and among is None else None
     if existing is not None:
         return existing
-    # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden.
-    resolution = None if question.yes_no and not named else catalogue.resolve(
+    # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden; "who is the head of
+    # Nordic Edge?" asks for a person, whom no organisation's role describes.
+    resolution = None if question.yes_no and not named or question.wants == "person" else catalogue.resolve(
         set(terms(question.text)) - _kind_noun(question.text), among, asked_for)
     if resolution and _asks_which(question, catalogue, resolution, named, among):
         listed = list_answer(store, catalogue, question, resolution)

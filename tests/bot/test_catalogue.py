@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.catalogue import Catalogue, Entity
+from bot.question import analyse
 from bot.structured import written
+from bot.subjects import find_subjects
 from ingest import SourceInfo, terms
 
 MEMBER, VISITED, PARTNER = "member of the US delegation", "visited by the delegation", "US partner of the mission"
@@ -63,6 +65,14 @@ def test_a_head_office_is_a_place_not_a_leader():
     organiser = Catalogue([sheet("inno TSD", "organiser of the mission")])
     assert organiser.resolve(set(terms("Who headed the mission?"))) is not None
     assert organiser.resolve(set(terms("Where is the mission's head office?"))) is None
+
+
+def test_a_person_asked_for_is_no_organisation_a_role_describes():
+    catalogue = Catalogue([sheet("inno TSD", "organiser of the mission"), sheet("Nordic Edge", VISITED)])
+    about = find_subjects(analyse("Who is the head of Nordic Edge?"), catalogue, store=None)
+    assert [e.name for e in about.entities] == ["Nordic Edge"]  # not also the mission's organiser
+    assert [e.name for e in find_subjects(analyse("Who headed the mission?"), catalogue, store=None).entities] == \
+        ["inno TSD"]
 
 
 def test_a_kind_counts_only_as_the_noun_asked_with(catalogue):
