@@ -25,7 +25,7 @@ import numpy as np
 
 from bot.app import build_engine
 from bot.engine import AnswerEngine, Conversation
-from bot.evaluate import DEV_SET, TRAIN_SET, load_cases
+from bot.evaluate import DEV_SET, TRAIN_SETS, load_cases
 from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
 from bot.settings import BotSettings
 from ingest import fold, open_store, sync_index
@@ -44,7 +44,7 @@ def contains(expected, text: str) -> bool:
 def collect(engine: AnswerEngine) -> list[dict]:
     """Read every dev and train question; return, per question, its candidates' features and labels."""
     rows = []
-    for turns in load_cases(DEV_SET) + load_cases(TRAIN_SET):
+    for turns in load_cases(DEV_SET) + [t for p in TRAIN_SETS for t in load_cases(p)]:
         conversation = Conversation()
         for case in turns:
             reading = engine.read(case.question, conversation)

@@ -183,10 +183,11 @@ def test_ask_cli_json_contract(bundled):
 
 @pytest.mark.parametrize("question_set, answers, refusals", [
     # Never tuned on: written from the documents by a helper that had not seen the engine. The issue's
-    # target is 0.90 / 0.90; these guard today's level (0.759 / 0.875, 14 of 16 refusals) with a margin.
-    (TEST_SET, 0.74, 0.80),
-    # Tuned on (the reader's weights are fitted here, with train.yaml): today 0.805 / 0.9375.
-    (DEV_SET, 0.78, 0.90),
+    # target is 0.90 / 0.90; these guard today's level (0.774 / 0.833, 25 of 30 refusals) with a margin.
+    (TEST_SET, 0.75, 0.80),
+    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.855 / 0.896. The
+    # threshold refuses 90% of the unanswerable questions of all three together, not of dev alone.
+    (DEV_SET, 0.82, 0.85),
 ])
 def test_question_sets(bundled, question_set, answers: float, refusals: float):
     _, engine = bundled
