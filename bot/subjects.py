@@ -17,7 +17,7 @@ from ingest import ChunkStore, terms
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 _ANY = re.compile(r"\bany\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)  # "any research centre in Genk"
 _KIND_OF = re.compile(r"\b(?:kind|type|sort)s?\s+of\s+([\w'’-]+)", re.I)  # "what kind of *organisation* is …"
-_PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these|their)\b", re.I)
+_PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these)\b", re.I)  # not "their": "their US partner" is no one of them
 
 
 @dataclass

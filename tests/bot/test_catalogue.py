@@ -75,6 +75,14 @@ def test_a_person_asked_for_is_no_organisation_a_role_describes():
         ["inno TSD"]
 
 
+def test_their_role_names_someone_new_not_one_of_them(catalogue):
+    organiser = sheet("inno TSD", "organiser of the mission")
+    catalogue = Catalogue([organiser, sheet("SRI International", PARTNER, aliases="SRI International; SRI")])
+    earlier = [e for e in catalogue.entities if e.name == "inno TSD"]
+    about = find_subjects(analyse("And who was their US partner?"), catalogue, store=None, earlier=earlier)
+    assert [e.name for e in about.entities] == ["SRI International"]
+
+
 def test_a_kind_counts_only_as_the_noun_asked_with(catalogue):
     question = "Which incubators came with the US delegation?"
     resolution = catalogue.resolve(set(terms(question)), head=("incub",))
