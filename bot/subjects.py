@@ -87,10 +87,15 @@ def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution
                 among: list[Entity] | None) -> bool:
     """Say whether naming the resolved subjects answers the question: it asks for names, names none
     itself, and either a place or kind picked them and that is all it says ("which of the visited are
-    Belgian?"), or it asks for a list of a role's subjects ("which US organisations were in the delegation?")."""
+    Belgian?"), or it asks for a list of a role's subjects ("which US organisations were in the delegation?"),
+    or for the one subject a role describes and says nothing more ("who was the mission's US partner?")."""
     if question.wants != "name" or named or question.yes_no:
         return False
     if resolution.narrowed and catalogue.only_describes(set(terms(question.text)), resolution,
                                                         question.head + question.modifiers):
         return True
-    return question.wants_list and (resolution.narrowed or resolution.by_role or among is not None)
+    if question.wants_list:
+        return resolution.narrowed or resolution.by_role or among is not None
+    # "Who was the US partner of the mission?": one subject, and the question says nothing but its role.
+    return resolution.by_role and len(resolution.entities) == 1 and catalogue.only_describes(
+        set(terms(question.text)), resolution, question.head + question.modifiers)

@@ -123,6 +123,13 @@ def test_follow_up_uses_the_conversation(bundled):
     assert "SRI" in follow_up.answer and follow_up.standalone_question
 
 
+def test_a_question_that_only_describes_one_subject_by_its_role_is_answered_with_its_name(bundled):
+    _, engine = bundled
+    answer = engine.answer("Who was the US partner of the mission?")
+    assert answer.grounded and answer.answer.startswith("SRI International")
+    assert "partner SRI" in answer.citations[0].quote  # the announcement says so
+
+
 @pytest.mark.parametrize("question,message", [("   \u200b\x00 ", "type a question"),
                                               ("x" * 100_000, "100,000 characters")])
 def test_bad_questions_get_a_clear_message(bundled, question, message):
