@@ -91,11 +91,9 @@ def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution
     or for the one subject a role describes and says nothing more ("who was the mission's US partner?")."""
     if question.wants != "name" or named or question.yes_no:
         return False
-    if resolution.narrowed and catalogue.only_describes(set(terms(question.text)), resolution,
-                                                        question.head + question.modifiers):
+    if question.wants_list and (resolution.narrowed or resolution.by_role or among is not None):
         return True
-    if question.wants_list:
-        return resolution.narrowed or resolution.by_role or among is not None
-    # "Who was the US partner of the mission?": one subject, and the question says nothing but its role.
-    return resolution.by_role and len(resolution.entities) == 1 and catalogue.only_describes(
-        set(terms(question.text)), resolution, question.head + question.modifiers)
+    # A place or kind picked the subjects, or a role picked one ("who was the US partner of the mission?"),
+    # and that is all the question says.
+    return (resolution.narrowed or resolution.by_role and len(resolution.entities) == 1) and \
+        catalogue.only_describes(set(terms(question.text)), resolution, question.head + question.modifiers)
