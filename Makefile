@@ -25,7 +25,7 @@ run: install
 
 test: install
 	$(VENV)/bin/ruff check bot ingest tests benchmarks
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 stress: install
 	$(PY) -m benchmarks.stress
