@@ -166,11 +166,10 @@ class AnswerEngine:
 
     def _about(self, reading: Reading, result: Answer) -> list[Entity]:
         """Return what a follow-up's "it" or "they" will mean: the subjects the answer named when the
-        question asked for a name ("who led it?" → inno TSD), else the question's own subjects."""
-        if not result.grounded:
-            return []
+        question asked for a name ("who led it?" → inno TSD), else the question's own subjects, also when the
+        documents did not answer it: after "What was SRI originally called?" is refused, "it" is still SRI."""
         catalogue = self.catalogue()
-        if reading.question.wants == "name" and result.short:
+        if result.grounded and reading.question.wants == "name" and result.short:
             named = catalogue.mentioned(result.short)
             if named:
                 return named  # all of them: "which of *them* …" narrows the whole list

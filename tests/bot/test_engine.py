@@ -123,6 +123,16 @@ def test_follow_up_uses_the_conversation(bundled):
     assert "SRI" in follow_up.answer and follow_up.standalone_question
 
 
+def test_it_still_means_the_same_subject_after_a_question_the_documents_do_not_answer(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    assert engine.answer("Who led the US cluster mission?", conversation).short == "inno TSD"
+    assert not engine.answer("Who is its chief executive?", conversation).grounded  # no sheet names one
+    answer = engine.answer("Where is it based?", conversation)
+    assert answer.grounded and "Sophia Antipolis" in answer.answer
+    assert answer.citations[0].source == "related/inno-tsd.md"
+
+
 def test_a_question_that_only_describes_one_subject_by_its_role_is_answered_with_its_name(bundled):
     _, engine = bundled
     answer = engine.answer("Who was the US partner of the mission?")
