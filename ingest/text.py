@@ -54,6 +54,7 @@ SYNONYM_GROUPS = [
     ["post", "posted", "announcement", "announcements", "announced", "publish", "published", "publication",
      "news", "article"],
     ["country", "countries", "nation", "nations"],
+    ["after", "following", "afterwards", "afterward", "subsequently", "later"],
     ["focus", "subject", "subjects", "topic", "topics", "theme", "themes", "discuss", "discussed"],
 ]
 DEMONYMS = {
@@ -143,6 +144,8 @@ _CANON = _build_canon()
 _PHRASES = {"united states": "us", "united kingdom": "uk", "took part": "participant", "take part": "participant",
             "in charge of": "lead", "in charge": "lead", "team up": "collaboration", "teamed up": "collaboration",
             "worked with": "collaboration", "work with": "collaboration",
+            "showed up": "participant", "show up": "participant", "shows up": "participant",
+            "turned up": "participant", "turn up": "participant", "turnout": "participant",
             "took place": "", "take place": "", "taken place": "", "takes place": "",
             "head office": "headquarters", "head offices": "headquarters",  # not the "lead" group's "head"
             "the netherlands": "netherlands", "thirty-two": "32", "thirty two": "32"}

@@ -85,6 +85,16 @@ def test_is_x_a_y_is_answered_by_the_sentence_that_says_what_x_is(bundled):
     assert answer.citations[0].source == "related/jobsohio.md"
 
 
+@pytest.mark.parametrize("question, quote", [
+    ("How many people showed up at the roundtable?", "the 32 participants"),  # "showed up": took part
+    ("What came right after the roundtable?", "Following the roundtable"),  # "after": following
+])
+def test_a_question_worded_unlike_the_document_still_finds_its_sentence(bundled, question, quote):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and quote in answer.citations[0].quote
+
+
 def test_which_of_them_narrows_every_subject_the_last_answer_listed(bundled):
     _, engine = bundled
     conversation = Conversation()
