@@ -30,7 +30,7 @@ from ingest.text import has_date, has_number, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = "6"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
+FORMAT = "7"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
 DENSE_SCORES = 4_000_000  # chunk numbers below it are scored in one array (8 bytes a number, 32 MB at most)

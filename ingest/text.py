@@ -54,6 +54,7 @@ SYNONYM_GROUPS = [
     ["post", "posted", "announcement", "announcements", "announced", "publish", "published", "publication",
      "news", "article"],
     ["country", "countries", "nation", "nations"],
+    ["end", "ended", "ends", "ending", "finish", "finished", "finishes", "conclude", "concluded", "until", "till"],
     ["after", "following", "afterwards", "afterward", "subsequently", "later"],
     ["focus", "subject", "subjects", "topic", "topics", "theme", "themes", "discuss", "discussed"],
 ]
@@ -145,6 +146,7 @@ _PHRASES = {"united states": "us", "united kingdom": "uk", "took part": "partici
             "in charge of": "lead", "in charge": "lead", "team up": "collaboration", "teamed up": "collaboration",
             "worked with": "collaboration", "work with": "collaboration",
             "showed up": "participant", "show up": "participant", "shows up": "participant",
+            "wrap up": "end", "wrapped up": "end", "wraps up": "end",
             "turned up": "participant", "turn up": "participant", "turnout": "participant",
             "took place": "", "take place": "", "taken place": "", "takes place": "",
             "head office": "headquarters", "head offices": "headquarters",  # not the "lead" group's "head"

@@ -88,6 +88,7 @@ def test_is_x_a_y_is_answered_by_the_sentence_that_says_what_x_is(bundled):
 @pytest.mark.parametrize("question, quote", [
     ("How many people showed up at the roundtable?", "the 32 participants"),  # "showed up": took part
     ("What came right after the roundtable?", "Following the roundtable"),  # "after": following
+    ("When did the mission wrap up?", "9 November 2018"),  # "wrap up": the programme's "date end"
 ])
 def test_a_question_worded_unlike_the_document_still_finds_its_sentence(bundled, question, quote):
     _, engine = bundled
