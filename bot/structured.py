@@ -27,6 +27,10 @@ PROGRAMME = frozenset(terms("programme program schedule agenda plan planned even
 WHERE_WHEN = frozenset(terms("where when held hosted host located location place venue building city town country "
                              "countries site date day time start begin end finish"))
 _ENDS = frozenset(terms("end ended finish finished until last"))
+# What a question about who held one event may say besides naming it and the organisations it names ("who
+# co-hosted the roundtable together with inno TSD?"). General English, not this corpus.
+HELD_BY = frozenset(terms("organise organised organiser organisers organisation organisations host hosted hosts "
+                          "co-host co-hosted co-hosts co-organised co-organisers held run together collaboration"))
 _PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site address")),
                  "city": frozenset(terms("city town")), "countries": frozenset(terms("country countries nation"))}
 
@@ -158,12 +162,17 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
 
 
 def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:
-    """Answer where or on which day one event of the programme took place ("which city hosted the roundtable?")
-    from its entry, cited with the programme's lines that state it; or say that the announcement does not
-    give the place, when the entry says so. Only a question that asks nothing else is answered so."""
-    if agenda is None or question.yes_no or question.wants_list or question.wants not in ("place", "date"):
+    """Answer where or on which day one event of the programme took place ("which city hosted the roundtable?"),
+    or who held it, from its entry, cited with the programme's lines that state it; or say that the
+    announcement does not give the place, when the entry says so. Only a question that asks nothing else
+    is answered so."""
+    if agenda is None or question.yes_no:
         return None
     asked = set(terms(question.text))
+    if question.wants == "name":
+        return _held_by(store, agenda, question, asked)
+    if question.wants_list or question.wants not in ("place", "date"):
+        return None
     entry = _named_event(agenda, asked)
     if entry is None:
         return None
@@ -196,6 +205,26 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         shown.append(text)
     return Answer(question.text, f"{entry.title}: {', '.join(parts)}.", True, "extractive",
                   citations, short=", ".join(shown))
+
+
+def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[str]) -> Answer | None:
+    """Answer who held an event of the programme ("who co-hosted the roundtable with inno TSD?") from its
+    entry's organisations, but those the question names, cited with the programme's line that lists them.
+    Only a question that says nothing else about the event is answered so."""
+    entry = _named_event(agenda, asked - HELD_BY)  # "team up" is no word of the workshop's title
+    if entry is None or not asked & HELD_BY:
+        return None
+    named = [o for o in entry.organisations if set(terms(o)) <= asked]
+    others = [o for o in entry.organisations if o not in named]
+    own = set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
+    if not others or asked - own - HELD_BY - set().union(*(terms(o) for o in named)):
+        return None
+    found = evidence(_programme_chunks(store, agenda), [f"{entry.title} — organisations"], strict=True)
+    if found is None:
+        return None
+    citation = Citation.from_chunk(1, found[0], found[1], 1.0)
+    return Answer(question.text, f"{entry.title}: {_join(others)} [1].", True, "extractive", [citation],
+                  short=_join(others))
 
 
 def _programme_chunks(store: ChunkStore, agenda: Agenda) -> list[Chunk]:

@@ -96,6 +96,18 @@ def test_a_question_worded_unlike_the_document_still_finds_its_sentence(bundled,
     assert answer.grounded and quote in answer.citations[0].quote
 
 
+@pytest.mark.parametrize("question, hosts", [
+    ("Who co-hosted the Copenhagen roundtable together with inno TSD?",
+     "Cluster Excellence Denmark and International Cleantech Network"),  # not inno TSD: the question names it
+    ("Who organised the roundtable?", "inno TSD, Cluster Excellence Denmark and International Cleantech Network"),
+])
+def test_who_held_an_event_is_read_from_its_programme_entry(bundled, question, hosts):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.short == hosts
+    assert answer.citations[0].source == "agenda.yaml" and hosts.split(" and ")[-1] in answer.citations[0].quote
+
+
 def test_which_of_them_narrows_every_subject_the_last_answer_listed(bundled):
     _, engine = bundled
     conversation = Conversation()
