@@ -26,7 +26,7 @@ PROGRAMME = frozenset(terms("programme program schedule agenda plan planned even
 # ("which city hosted the roundtable?", "when did the visits end?"). General English, not this corpus.
 WHERE_WHEN = frozenset(terms("where when held hosted host located location place venue building city town country "
                              "countries site date day time start begin end finish"))
-_ENDS = frozenset(terms("end ended finish finished until last"))
+_ENDS = frozenset(terms("end last"))  # the text analysis makes "ended", "finish", "until", "wrap up" all "end"
 # What a question about who held one event may say besides naming it and the organisations it names ("who
 # co-hosted the roundtable together with inno TSD?"). General English, not this corpus.
 HELD_BY = frozenset(terms("organise organised organiser organisers organisation organisations host hosted hosts "
