@@ -177,8 +177,7 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
     if entry is None:
         return None
     dates = {t for s in find_spans(question.text) if s.kind == "date" for t in terms(s.text)}
-    own = set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
-    if asked - own - dates - WHERE_WHEN - _ENDS:
+    if asked - _entry_terms(entry) - dates - WHERE_WHEN - _ENDS:
         return None  # it asks something more ("where did the roundtable's participants come from?")
     chunks = _programme_chunks(store, agenda)
     if question.wants == "place":
@@ -216,8 +215,7 @@ def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[s
         return None
     named = [o for o in entry.organisations if set(terms(o)) <= asked]
     others = [o for o in entry.organisations if o not in named]
-    own = set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
-    if not others or asked - own - HELD_BY - set().union(*(terms(o) for o in named)):
+    if not others or asked - _entry_terms(entry) - HELD_BY - set().union(*(terms(o) for o in named)):
         return None
     found = evidence(_programme_chunks(store, agenda), [f"{entry.title} — organisations"], strict=True)
     if found is None:
@@ -231,6 +229,11 @@ def _programme_chunks(store: ChunkStore, agenda: Agenda) -> list[Chunk]:
     """Return the indexed chunks of the programme, whose lines cite its entries ([] when it is not indexed)."""
     source = next((s.source for s in store.sources() if s.title == agenda.title), None)
     return store.of_source(source) if source else []
+
+
+def _entry_terms(entry: AgendaEntry) -> set[str]:
+    """Return the terms a question may use to name an entry of the programme: its title and its place."""
+    return set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
 
 
 def _named_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
