@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.acronyms import acronym_answer
 from bot.agenda import Agenda
 from bot.answer import MENTION, REFUSAL, Answer, LLMUnavailable
 from bot.catalogue import Catalogue, Entity
@@ -180,7 +181,8 @@ class AnswerEngine:
         text = clean_question(question, self.max_question_chars)
         standalone, previous = self.standalone(text, conversation)
         asked = analyse(text, previous, standalone)
-        structured = publication_answer(self.store, asked) or programme_answer(self.store, self.agenda, asked)
+        structured = (publication_answer(self.store, asked) or acronym_answer(self.store, asked)
+                      or programme_answer(self.store, self.agenda, asked))
         if structured is None and self.llm is None:  # the model reads the programme's lines in the passages itself
             structured = event_answer(self.store, self.agenda, asked)
         if structured is not None:

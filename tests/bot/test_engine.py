@@ -108,6 +108,18 @@ def test_who_held_an_event_is_read_from_its_programme_entry(bundled, question, h
     assert answer.citations[0].source == "agenda.yaml" and hosts.split(" and ")[-1] in answer.citations[0].quote
 
 
+@pytest.mark.parametrize(("question", "long"), [
+    ("The post keeps saying STI. What does that stand for?", "science, technology, and innovation"),
+    ("what does eccp mean?", "European Cluster Collaboration Platform"),  # its document's title defines it
+    ("What is MSET short for?", "Mississippi Enterprise for Technology"),
+])
+def test_what_an_abbreviation_stands_for_is_the_long_form_a_document_gives(bundled, question, long):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.answer.startswith(f"{long} [1]")
+    assert long.split()[-1] in answer.citations[0].quote
+
+
 def test_which_of_them_narrows_every_subject_the_last_answer_listed(bundled):
     _, engine = bundled
     conversation = Conversation()
