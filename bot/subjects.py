@@ -59,6 +59,25 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     return Subjects(list(earlier)[:MAX_SUBJECTS])
 
 
+def _asks_holder(question: Question, resolution: Resolution) -> bool:
+    """Say whether a question asks who holds the one role it describes: it asks with the role's own noun
+    ("which American *partner* …"), or with "who" and an empty verb ("who was inno TSD's partner …?")."""
+    if not resolution.by_role or len(resolution.entities) != 1:
+        return False
+    if question.head:
+        return question.head[-1] in resolution.words
+    return not question.focus
+
+
+def _same_frame(named: Entity, holder: Entity) -> bool:
+    """Say whether two subjects' roles are of the same thing ("organiser *of the mission*", "US partner *of
+    the mission*"): only then is the one the partner of the other; ICN's American partner is not the mission's."""
+    def frame(entity: Entity) -> str:
+        return entity.facts.get("role", "").partition(" of ")[2]
+
+    return bool(frame(holder)) and frame(named) == frame(holder)
+
+
 def _kind_noun(text: str) -> set[str]:
     """Return the terms of the noun a question asks the kind of ("what kind of *organisation*"): it names a
     class of answer, not a role that describes the subject (a delegation *member*)."""
@@ -89,8 +108,11 @@ def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution
     itself, and either a place or kind picked them and that is all it says ("which of the visited are
     Belgian?"), or it asks for a list of a role's subjects ("which US organisations were in the delegation?"),
     or for the one subject a role describes and says nothing more ("who was the mission's US partner?")."""
-    if question.wants != "name" or named or question.yes_no:
+    if question.wants != "name" or question.yes_no:
         return False
+    if named:  # "which American partner helped inno TSD …?": the holder of the role it describes, if that is asked
+        return among is None and _asks_holder(question, resolution) and resolution.entities[0] not in named \
+            and all(_same_frame(e, resolution.entities[0]) for e in named)
     if question.wants_list and (resolution.narrowed or resolution.by_role or among is not None):
         return True
     # A place or kind picked the subjects, or a role picked one ("who was the US partner of the mission?"),

@@ -168,11 +168,22 @@ def test_it_still_means_the_same_subject_after_a_question_the_documents_do_not_a
     assert answer.citations[0].source == "related/inno-tsd.md"
 
 
-def test_a_question_that_only_describes_one_subject_by_its_role_is_answered_with_its_name(bundled):
+@pytest.mark.parametrize("question", [
+    "Who was the US partner of the mission?",
+    # Naming the mission's organiser, whose partner the role is, and asking with the role's noun or "who was".
+    "Which American partner helped inno TSD lead the mission?",
+    "who was inno tsd's american partner for bringing the delegation over?",
+])
+def test_a_question_that_only_describes_one_subject_by_its_role_is_answered_with_its_name(bundled, question):
     _, engine = bundled
-    answer = engine.answer("Who was the US partner of the mission?")
+    answer = engine.answer(question)
     assert answer.grounded and answer.answer.startswith("SRI International")
     assert "partner SRI" in answer.citations[0].quote  # the announcement says so
+
+
+def test_the_mission_partner_is_no_answer_about_another_organisations_partner(bundled):
+    _, engine = bundled
+    assert "SRI" not in engine.answer("Which American partner did ICN have?").answer
 
 
 @pytest.mark.parametrize("question,message", [("   \u200b\x00 ", "type a question"),
