@@ -57,6 +57,11 @@ class Answer:
         return asdict(self)
 
 
+def and_list(items: list[str]) -> str:
+    """Join items as a sentence lists them: "A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def short_quote(text: str, limit: int = QUOTE_CHARS) -> str:
     """Shorten text to a verbatim prefix of at most `limit` characters, cut at a word, marked with …."""
     text = text.strip()

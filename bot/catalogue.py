@@ -69,6 +69,10 @@ class Catalogue:
         """Return every alias of every subject."""
         return self._names
 
+    def role_terms(self) -> set[str]:
+        """Return the terms of every role ("member of the US delegation": "us", "member", …)."""
+        return set(self._any_role_terms)
+
     def places(self) -> tuple[str, ...]:
         """Return the place names the documents' facts mention."""
         return self._places

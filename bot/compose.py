@@ -11,7 +11,7 @@ import math
 import re
 from collections.abc import Callable
 
-from bot.answer import Citation
+from bot.answer import Citation, and_list
 from bot.extractive import Candidate
 from bot.features import counts, fits
 from bot.question import Question
@@ -73,7 +73,7 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
         return ""
     if question.wants_list:
         items = list(dict.fromkeys(s.text for s in spans))[:MAX_ITEMS]
-        return _join(items)
+        return and_list(items)
     if question.wants == "number" and question.head:  # "how many states": the number that counts states
         spans = [s for s in spans if counts(candidate.text, s, set(question.head))] or spans
     doer = _doer(question, candidate.text, spans)
@@ -169,7 +169,3 @@ def trim(sentence: str, anchor: tuple[int, int], budget: int = QUOTE_BUDGET) -> 
         text = text[: budget].rsplit(" ", 1)[0].rstrip(",;:")
         end = start + len(text)
     return ("…" if start > 0 else "") + text + ("…" if end < len(sentence.rstrip()) - 1 else "")
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from bot.agenda import Agenda, AgendaEntry, parse_day
-from bot.answer import REFUSAL_HINT, Answer, Citation
+from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.question import Question
 from bot.spans import find_spans
@@ -59,7 +59,7 @@ def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, res
         return Answer(question.text, "", False, "extractive")
     where = [key for key, _ in resolution.constraints if key != "role"]
     note = f" (The {' and '.join(where)} of each comes from its own document.)" if where else ""
-    return Answer(question.text, f"{_join(parts)}.{note}", True, "extractive", citations, short=_join(shown))
+    return Answer(question.text, f"{and_list(parts)}.{note}", True, "extractive", citations, short=and_list(shown))
 
 
 def written(entity: Entity, sentence: str) -> str:
@@ -157,8 +157,8 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
     if not parts:
         return None
     when = f"{day.day} {day:%B %Y}"
-    return Answer(question.text, f"On {when}: {_join(parts)}.", True, "extractive", citations,
-                  short=_join([e.title for e in entries]))
+    return Answer(question.text, f"On {when}: {and_list(parts)}.", True, "extractive", citations,
+                  short=and_list([e.title for e in entries]))
 
 
 def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:
@@ -221,8 +221,8 @@ def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[s
     if found is None:
         return None
     citation = Citation.from_chunk(1, found[0], found[1], 1.0)
-    return Answer(question.text, f"{entry.title}: {_join(others)} [1].", True, "extractive", [citation],
-                  short=_join(others))
+    return Answer(question.text, f"{entry.title}: {and_list(others)} [1].", True, "extractive", [citation],
+                  short=and_list(others))
 
 
 def _programme_chunks(store: ChunkStore, agenda: Agenda) -> list[Chunk]:
@@ -253,7 +253,3 @@ def _published(value: str) -> str:
         return value
     time = f", {moment:%H:%M}" if (moment.hour, moment.minute) != (0, 0) else ""
     return f"{moment.day} {moment:%B %Y}{time}"
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

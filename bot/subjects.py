@@ -5,14 +5,15 @@ answer that names them."""
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
-from bot.answer import Answer
+from bot.answer import Answer, Citation, and_list
 from bot.catalogue import PLACE_FIELDS, Catalogue, Entity, Resolution
 from bot.question import Question
-from bot.structured import list_answer
-from ingest import ChunkStore, terms
+from bot.structured import evidence, list_answer
+from ingest import ChunkStore, fold, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 _ANY = re.compile(r"\bany\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)  # "any research centre in Genk"
@@ -36,7 +37,8 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     named = catalogue.mentioned(question.text)
     asked_for = question.head + question.modifiers
     among = list(earlier) if earlier and _PLURAL_PRONOUN.search(question.text) else None
-    existing = _existential(question, catalogue, store) if question.yes_no and not named and among is None else None
+    existing = (_existential(question, catalogue, store) or _none_there(question, catalogue, store)) \
+        if question.yes_no and not named and among is None else None
     if existing is not None:
         return existing
     # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden; "who is the head of
@@ -100,6 +102,47 @@ def _existential(question: Question, catalogue: Catalogue, store: ChunkStore) ->
         return None
     listed.answer = f"Yes: {listed.answer}"
     return Subjects(resolution.entities, [], resolution.words, listed)
+
+
+def _none_there(question: Question, catalogue: Catalogue, store: ChunkStore) -> Subjects | None:
+    """Answer "did the delegation visit clusters in Germany?" with no, when the question states a role and a
+    country where no subject of that role is (each sheet says where its subject is), saying where they are."""
+    question_terms = set(terms(question.text))
+    resolution = catalogue.resolve(question_terms)
+    if not resolution or not resolution.by_role or resolution.narrowed:
+        return None
+    # "US" in "the US delegation" is part of a role, not a country asked about.
+    stated = _countries(frozenset(question_terms - catalogue.role_terms()))
+    theirs = sorted({e.facts["country"] for e in resolution.entities if e.facts.get("country")})
+    if not stated or not theirs or {fold(c) for c in stated} & {fold(c) for c in theirs}:
+        return None
+    citations, parts = [], []
+    for country in theirs:
+        holder = next(e for e in resolution.entities if e.facts.get("country") == country)
+        found = evidence(store.of_source(holder.source), [country], strict=True)
+        if found is not None:
+            citations.append(Citation.from_chunk(len(citations) + 1, found[0], found[1], 1.0))
+            parts.append(f"{country} [{len(citations)}]")
+    if not parts:
+        return None
+    role = dict(resolution.constraints)["role"]
+    text = (f"No: of the organisations the documents give the role “{role}”, none is in {' or '.join(stated)}; "
+            f"they are in {and_list(parts)} (each from its organisation's own document).")
+    return Subjects(resolution.entities, [], resolution.words,
+                    Answer(question.text, text, True, "extractive", citations, short="No"))
+
+
+@functools.lru_cache(maxsize=256)
+def _countries(question_terms: frozenset[str]) -> list[str]:
+    """Return the countries (ISO 3166) a question's terms name, by name or by their people ("German")."""
+    import pycountry  # loaded on first use
+
+    found = []
+    for country in pycountry.countries:
+        name = getattr(country, "common_name", None) or country.name
+        if any(set(terms(n)) and set(terms(n)) <= question_terms for n in {name, country.name}):
+            found.append(name)
+    return found
 
 
 def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution, named: list[Entity],

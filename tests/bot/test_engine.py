@@ -51,6 +51,20 @@ def test_did_they_visit_any_x_in_a_place_names_them_from_their_sheets(bundled):
     assert not engine.answer("Did the delegation visit any German clusters?").answer.startswith("Yes")
 
 
+@pytest.mark.parametrize(("question", "countries"), [
+    ("Did the delegation also visit clusters in Germany?", ["Belgium", "Denmark", "Netherlands", "Sweden"]),
+    ("Was any member of the US delegation from Canada?", ["United States"]),
+])
+def test_a_country_where_none_of_a_role_is_gets_a_no_and_where_they_are(bundled, question, countries):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.answer.startswith("No:")
+    assert all(c in answer.answer for c in countries)
+    assert answer.citations and all(c.source.startswith("related/") for c in answer.citations)  # the sheets
+    # Where some are, it is not a no.
+    assert not engine.answer("Did the delegation visit clusters in Sweden?").answer.startswith("No")
+
+
 def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no_one(bundled):
     _, engine = bundled
     # The workshop's sheet: "The announcement places it following the roundtable of 6 November and gives no time."
