@@ -75,7 +75,9 @@ async def test_ctrl_c_stops_the_answer_being_made_and_the_chat_goes_on(bundled_i
     settings, _ = bundled_index
     env = {**os.environ, "MISSIONBOT_INDEX_DIR": str(settings.index_dir), "MISSIONBOT_LLM_MODEL": "m",
            "OPENAI_BASE_URL": openai_server.url, "MISSIONBOT_LLM_TIMEOUT": "30", "MISSIONBOT_LLM_MAX_RETRIES": "0"}
-    openai_server.script(Reply("NOT_IN_DOCUMENTS", delay=3))  # a slow model: Ctrl-C lands while it thinks
+    # A slow model: Ctrl-C lands while it thinks. 10 s, not 3: on a loaded two-worker run the signal once
+    # landed after a 3 s reply had come; the chat then only takes longer to quit (the call finishes in its thread).
+    openai_server.script(Reply("NOT_IN_DOCUMENTS", delay=10))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", env=env, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
