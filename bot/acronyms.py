@@ -125,9 +125,7 @@ def _matched(short: str, text: str, anchored_end: bool) -> str | None:
     initials = [c.casefold() for c in short if c.isalnum()]
     if not words or len(words) > len(initials) or any(w[0].casefold() not in initials for w in words):
         return None
-    if long.casefold() == short.casefold() or not anchored_end and not long:
-        return None
-    return long
+    return None if long.casefold() == short.casefold() else long
 
 
 def _shorts(question: Question) -> list[str]:

@@ -132,17 +132,22 @@ def _none_there(question: Question, catalogue: Catalogue, store: ChunkStore) -> 
                     Answer(question.text, text, True, "extractive", citations, short="No"))
 
 
-@functools.lru_cache(maxsize=256)
 def _countries(question_terms: frozenset[str]) -> list[str]:
     """Return the countries (ISO 3166) a question's terms name, by name or by their people ("German")."""
+    return [name for name, names in _country_terms() if any(n <= question_terms for n in names)]
+
+
+@functools.lru_cache(maxsize=1)
+def _country_terms() -> tuple[tuple[str, tuple[frozenset[str], ...]], ...]:
+    """Return each country's usual name with the terms of its names, read once."""
     import pycountry  # loaded on first use
 
-    found = []
+    table = []
     for country in pycountry.countries:
         name = getattr(country, "common_name", None) or country.name
-        if any(set(terms(n)) and set(terms(n)) <= question_terms for n in {name, country.name}):
-            found.append(name)
-    return found
+        names = tuple(t for t in {frozenset(terms(n)) for n in (name, country.name)} if t)
+        table.append((name, names))
+    return tuple(table)
 
 
 def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution, named: list[Entity],
