@@ -198,7 +198,7 @@ class AnswerEngine:
             return Reading(asked, about, [], [], about.listed)
         query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
         lexical = self.retriever.lexical()  # one revision check per question, shared by both steps
-        passages = self._passages(asked, query_vector, lexical, subjects)
+        passages = self._passages(asked, query_vector, lexical, subjects + about.pool)
         if not passages and self.store.count() == 0:
             raise IndexEmpty("nothing is indexed yet: ask an admin to run /reindex (or run `make index`)")
         candidates = self.reader.read(asked, query_vector, passages, lexical, subjects, catalogue.names(),
@@ -217,6 +217,12 @@ class AnswerEngine:
                     have.add(chunk.id)
         return passages
 
+    def _within(self, candidates: list[Candidate], likely: float, sources: set[str]) -> tuple[list[Candidate], float]:
+        """Return the candidates from these documents and their answerability, when they answer; else those given."""
+        own = [c for c in candidates if c.passage.chunk.source in sources]
+        own_likely = self.reader.answerability(own) if own else 0.0
+        return (own, own_likely) if own and own_likely >= self.threshold else (candidates, likely)
+
     def _answer(self, reading: Reading) -> Answer:
         asked, candidates, subjects = reading.question, reading.candidates, reading.subjects
         likely = self.reader.answerability(candidates)
@@ -224,10 +230,10 @@ class AnswerEngine:
         if len(described) == 1 and reading.about.described_by and (asked.wants not in (None, "name")
                                                                    or asked.classifies):
             # "When was the mission's US partner founded?": the partner's own document answers, when it can.
-            own = [c for c in candidates if c.passage.chunk.source == described[0].source]
-            own_likely = self.reader.answerability(own) if own else None
-            if own_likely is not None and own_likely >= self.threshold:
-                candidates, likely = own, own_likely
+            candidates, likely = self._within(candidates, likely, {described[0].source})
+        if reading.about.pool:
+            # "Which visited research organisation co-founded DSP Valley?": one of the visited, by its own document.
+            candidates, likely = self._within(candidates, likely, {e.source for e in reading.about.pool})
         named = reading.about.named
         if asked.yes_no and asked.classifies and len(named) == 1 and not described:
             # "Is JobsOhio a state government department?": what it is, its own document's opening says.

@@ -93,9 +93,13 @@ def analyse(text: str, previous: str | None = None, standalone: str | None = Non
     """Analyse a question once: the kind of answer it wants, list or yes/no, and its head noun."""
     words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[^\W_][\w'’-]*", text)]
     head_words, modifiers = _head(words)
+    one = _one_of(words) if head_words in ([], ["one"]) else None
+    if one is not None:  # "One of the visited clusters is Norwegian. Which one?": one cluster
+        head_words, modifiers = _head(["which", *words[one + 1:]])
     yes_no = bool(_YES_NO.match(text) or _TAG.search(text))
     wants = None if yes_no else _wants(text.casefold(), [w.casefold() for w in words], head_words)
-    plural = bool(head_words) and _plural(head_words[-1]) and wants in ("name", "place", "person", None)
+    plural = bool(head_words) and _plural(head_words[-1]) and wants in ("name", "place", "person", None) \
+        and one is None
     wants_list = not yes_no and (plural or bool(_LIST_VERB.match(text) or _WHO_WERE.match(text)))
     return Question(text, standalone or text, previous, wants, yes_no, wants_list,
                     tuple(t for w in head_words for t in terms(w)), tuple(t for w in modifiers for t in terms(w)),
@@ -152,9 +156,8 @@ def _head(words: list[str]) -> tuple[list[str], list[str]]:
             if word == "what" and j > i + 1 and j < len(words) and words[j][:1].isupper():
                 return [], []  # "what is State of Green": a name, not a kind of answer
             phrase = []
-            for follower, original in zip(folded[j : j + 4], words[j : j + 4]):
-                if follower in _PHRASE_END or (follower.endswith(("ed", "ing")) and len(follower) > 5
-                                               and follower not in _HEAD_KIND):
+            for k, (follower, original) in enumerate(zip(folded[j : j + 4], words[j : j + 4])):
+                if follower in _PHRASE_END or (_participle(follower) and not _modifies(folded[j + k + 1 : j + 4])):
                     break
                 phrase.append((follower, original[:1].isupper()))
             nouns = [w for w, capital in phrase if not capital]
@@ -167,6 +170,30 @@ def _head(words: list[str]) -> tuple[list[str], list[str]]:
             nouns = [w for w in folded[1:6] if w not in _PHRASE_END]
             return nouns[-1:], nouns[:-1]
     return [], []
+
+
+def _one_of(words: list[str]) -> int | None:
+    """Return where "one of" stands in a question that asks "which one?" about it, else None."""
+    folded = [w.casefold() for w in words]
+    if "which" not in folded:
+        return None
+    return next((i for i in range(len(folded) - 1) if folded[i] == "one" and folded[i + 1] == "of"), None)
+
+
+def _participle(word: str) -> bool:
+    return word.endswith(("ed", "ing")) and len(word) > 5 and word not in _HEAD_KIND
+
+
+def _modifies(following: list[str]) -> bool:
+    """Say whether a participle modifies the noun asked with ("which *visited* cluster …", "which *funding*
+    body …") rather than ending the phrase as its verb ("which body *formed* …"): a noun of a kind of answer
+    follows it in the phrase."""
+    for word in following:
+        if word in _HEAD_KIND:
+            return True
+        if word in _PHRASE_END or _participle(word):
+            return False
+    return False
 
 
 def _wants(q: str, words: list[str], head: list[str]) -> str | None:

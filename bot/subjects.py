@@ -29,6 +29,7 @@ class Subjects:
     named: list[Entity] = field(default_factory=list)  # those the question names (no answer to it)
     described_by: set[str] = field(default_factory=set)  # the words that described the others ("US partner")
     listed: Answer | None = None  # the answer, when naming the subjects is all the question asks
+    pool: list[Entity] = field(default_factory=list)  # the many a question asks which one of ("which delegation member …")
 
 
 def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
@@ -52,6 +53,10 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     # A description by role ("the mission's US partner") stands for its subjects; a place alone does not.
     by_role = resolution if resolution and (among or resolution.by_role) else None
     described = [e for e in by_role.entities if e not in named] if by_role else []
+    if len(described) > MAX_SUBJECTS and question.wants_entity and not question.wants_list:
+        # "Which delegation member is a city government office?": one of a role's many subjects, picked by what
+        # its own document says; their documents are read for it, each a candidate answer.
+        return Subjects(named or list(earlier)[:MAX_SUBJECTS], named, by_role.words, pool=described)
     if named and 0 < len(described) <= MAX_SUBJECTS:
         return Subjects(named + described, named, by_role.words)  # "inno TSD's American partner": both
     if named:

@@ -195,6 +195,20 @@ def test_a_question_that_only_describes_one_subject_by_its_role_is_answered_with
     assert "partner SRI" in answer.citations[0].quote  # the announcement says so
 
 
+@pytest.mark.parametrize("question, holder, source", [
+    # Only the organisation's own sheet says it; the announcement's list of members is no answer.
+    ("Which delegation member is a city government office?", "Fort Collins Economic Health Office",
+     "related/fort-collins-economic-health-office.md"),
+    ("Which visited research organisation is a co-founder of DSP Valley?", "imec", "related/imec.md"),
+    ("One of the visited clusters is actually Norwegian. Which one?", "Nordic Edge", "related/nordic-edge.md"),
+])
+def test_one_of_a_roles_many_subjects_is_picked_by_what_its_own_document_says(bundled, question, holder, source):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.answer.startswith(holder)
+    assert answer.citations[0].source == source
+
+
 def test_the_mission_partner_is_no_answer_about_another_organisations_partner(bundled):
     _, engine = bundled
     assert "SRI" not in engine.answer("Which American partner did ICN have?").answer

@@ -51,6 +51,18 @@ def test_the_noun_asked_with_and_its_modifiers():
     assert "it" not in analyse("which agency backs it?").focus
 
 
+@pytest.mark.parametrize("question, head, modifiers", [
+    # A participle before the noun modifies it; after the noun it is the question's verb (focus, above).
+    ("Which visited cluster is Norwegian?", ("cluster",), ("visit",)),
+    ("Which visited research organisation co-founded DSP Valley?", ("organis",), ("visit", "research")),
+    # "Which one?" asks for one of what "one of" names: one cluster, not a list of them.
+    ("One of the visited clusters is actually Norwegian. Which one?", ("cluster",), ("visit",)),
+])
+def test_the_noun_a_question_asks_for_one_of(question, head, modifiers):
+    asked = analyse(question)
+    assert (asked.head, asked.modifiers, asked.wants, asked.wants_list) == (head, modifiers, "name", False)
+
+
 @pytest.mark.parametrize("question, focus", [
     ("Who moderated the co-creation workshop?", ("moderated",)),
     ("Which hotel did the delegation stay in?", ("hotel",)),
