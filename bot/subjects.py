@@ -29,7 +29,7 @@ class Subjects:
     named: list[Entity] = field(default_factory=list)  # those the question names (no answer to it)
     described_by: set[str] = field(default_factory=set)  # the words that described the others ("US partner")
     listed: Answer | None = None  # the answer, when naming the subjects is all the question asks
-    pool: list[Entity] = field(default_factory=list)  # the many a question asks which one of ("which delegation member …")
+    pool: list[Entity] = field(default_factory=list)  # the many it asks which one of ("which delegation member …")
 
 
 def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
