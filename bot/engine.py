@@ -20,7 +20,7 @@ from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
-from bot.structured import event_answer, programme_answer, publication_answer
+from bot.structured import event_answer, place_answer, programme_answer, publication_answer
 from bot.subjects import Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms
@@ -194,8 +194,9 @@ class AnswerEngine:
             if previous and leans_back(text) else []
         about = find_subjects(asked, catalogue, self.store, earlier)
         subjects = about.entities
-        if about.listed is not None:
-            return Reading(asked, about, [], [], about.listed)
+        structured = about.listed or self._place(asked, about)
+        if structured is not None:
+            return Reading(asked, about, [], [], structured)
         query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
         lexical = self.retriever.lexical()  # one revision check per question, shared by both steps
         passages = self._passages(asked, query_vector, lexical, subjects + about.pool)
@@ -204,6 +205,16 @@ class AnswerEngine:
         candidates = self.reader.read(asked, query_vector, passages, lexical, subjects, catalogue.names(),
                                       catalogue.places(), about.described_by) if passages else []
         return Reading(asked, about, passages, candidates)
+
+    def _place(self, asked: Question, about: Subjects) -> Answer | None:
+        """Answer "which country is inno TSD's US partner in?" from the one subject it asks about: the one it
+        describes, else the one it names."""
+        described = [e for e in about.entities if e not in about.named]
+        target = described if len(described) == 1 else about.entities
+        if len(target) != 1:
+            return None
+        known = about.described_by.union(*(set(terms(n)) for e in about.entities for n in e.names))
+        return place_answer(self.store, asked, target[0], known, described=bool(described))
 
     def _passages(self, asked: Question, query_vector: np.ndarray, lexical: LexicalIndex,
                   subjects: list[Entity]) -> list[Passage]:

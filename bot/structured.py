@@ -13,6 +13,7 @@ import re
 from bot.agenda import Agenda, AgendaEntry, parse_day
 from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
 from bot.catalogue import Catalogue, Entity, Resolution
+from bot.compose import trim
 from bot.question import Question
 from bot.spans import find_spans
 from ingest import Chunk, ChunkStore, fold, sentence_spans, terms
@@ -31,6 +32,12 @@ _ENDS = frozenset(terms("end last"))  # the text analysis makes "ended", "finish
 # co-hosted the roundtable together with inno TSD?"). General English, not this corpus.
 HELD_BY = frozenset(terms("organise organised organiser organisers organisation organisations host hosted hosts "
                           "co-host co-hosted co-hosts co-organised co-organisers held run together collaboration"))
+# The levels of place a subject's front matter records, by the nouns that ask for each.
+_LEVELS = {"country": frozenset(terms("country nation")), "region": frozenset(terms("state region province")),
+           "city": frozenset(terms("city town"))}
+# What a question asking where a subject is may say besides the subject (general English; "organisation"
+# stands for its synonyms, "company", "body"…, as the text analysis reads them).
+_IS_IN = frozenset(terms("based located headquartered situated seated home come comes came from origin organisation"))
 _PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site address")),
                  "city": frozenset(terms("city town")), "countries": frozenset(terms("country countries nation"))}
 
@@ -60,6 +67,31 @@ def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, res
     where = [key for key, _ in resolution.constraints if key != "role"]
     note = f" (The {' and '.join(where)} of each comes from its own document.)" if where else ""
     return Answer(question.text, f"{and_list(parts)}.{note}", True, "extractive", citations, short=and_list(shown))
+
+
+def place_answer(store: ChunkStore, question: Question, entity: Entity, known: set[str],
+                 described: bool) -> Answer | None:
+    """Answer "which country is Nordic Edge in?" with the place its own document records at the level asked
+    (country, state or region, city), cited with a sentence of that document that states it: the reader
+    would lead with whatever place its best sentence names first ("Stavanger"). Only when that is all the
+    question asks besides `known`, the terms that name or describe its subjects: "in which country had inno
+    TSD been active in 2006?" asks about something else."""
+    if question.wants != "place" or not question.head:
+        return None
+    level = next((key for key, words in _LEVELS.items() if question.head[-1] in words), None)
+    said = set(terms(question.text)) - known
+    if said - _LEVELS.get(level, frozenset()) - _IS_IN:
+        return None
+    value = entity.facts.get(level) if level else None
+    found = evidence(store.of_source(entity.source), [value], strict=True) if value else None
+    if found is None:
+        return None
+    chunk, sentence = found
+    where = max(0, fold(sentence).find(fold(value)))
+    quote = trim(sentence, (where, where + len(value)))
+    who = f"{entity.name}: " if described else ""
+    return Answer(question.text, f"{who}{value} [1]: “{quote}” [1]", True, "extractive",
+                  [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)], short=value)
 
 
 def written(entity: Entity, sentence: str) -> str:

@@ -209,6 +209,20 @@ def test_one_of_a_roles_many_subjects_is_picked_by_what_its_own_document_says(bu
     assert answer.citations[0].source == source
 
 
+@pytest.mark.parametrize("question, lead, source", [
+    # The country, not the first place the best sentence names ("Stavanger"), from the subject's own sheet.
+    ("Which country is Nordic Edge in?", "Norway [1]", "related/nordic-edge.md"),
+    ("What country is the company that led the mission from?", "inno TSD: France [1]", "related/inno-tsd.md"),
+    ("which state is SRI in?", "California [1]", "related/sri-international.md"),
+    # Asked about something besides where the subject is, the question is read as any other.
+    ("In which country had inno TSD been active by 2006?", "Russia [1]", "related/inno-tsd.md"),
+])
+def test_a_subjects_country_state_or_city_is_the_one_its_sheet_records(bundled, question, lead, source):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.answer.startswith(lead) and answer.citations[0].source == source
+
+
 def test_the_mission_partner_is_no_answer_about_another_organisations_partner(bundled):
     _, engine = bundled
     assert "SRI" not in engine.answer("Which American partner did ICN have?").answer
