@@ -25,12 +25,14 @@ from ingest import Chunk, ChunkStore, sentence_spans, terms
 
 # What a question says when it asks what an abbreviation stands for. General English, not this corpus.
 _ASKS = re.compile(r"\b(?:stands?|stood)\s+for\b|\bshort\s+for\b|\bacronyms?\b|\babbreviat\w*|\binitialism\b|"
-                   r"\b(?:long|full)\s+form\b|\bspell(?:ed|s)?\s+out\b|\bmean(?:s|t)?\s*\??$|"
+                   r"\b(?:long|full)\s+form\b|\bspell(?:ed|s)?\s+out\b|\bmean(?:s|t)?(?:\s+[\w'’-]+){0,2}\s*\??$|"
                    r"\bmeaning\s+of\b", re.I)
 # A word written as an abbreviation: two capitals or more ("STI", "MsET"), or a capital and a digit ("IC²").
 _SHORT = re.compile(r"(?<![\w-])(?=(?:\w*[A-Z]){2}|[A-Z]\w*[\d²³])[A-Za-z][\w²³&.-]*(?<![.-])")
 # Words a long form may hold without a letter of its own ("Network *of* Research *and* Innovation").
 _MINOR = frozenset("a an and as at by de for from in of on or the to with &".split())
+_STANDS_FOR = re.compile(r"\b(?:stands?|stood|is\s+short|was\s+short)\s+for\s+([^,;:.()]+)", re.I)
+_SUPERSCRIPT = {"2": "[2²]", "3": "[3³]", "²": "[2²]", "³": "[3³]"}
 _WORD = re.compile(r"[\w'’&.-]+")
 
 
@@ -60,12 +62,15 @@ def definitions(store: ChunkStore, short: str) -> list[tuple[str, Chunk, str]]:
     wanted = frozenset(terms(short))
     chunks = store.lexical().chunks_with([wanted]) if wanted else None
     # As the documents write it ("ECCP" for "eccp"), and written as an abbreviation there.
-    written = re.compile(rf"(?<![\w-]){re.escape(short)}(?![\w-])", re.I)
+    # "IC2" as typed is the documents' "IC²".
+    spelling = "".join(_SUPERSCRIPT.get(c, re.escape(c)) for c in short)
+    written = re.compile(rf"(?<![\w-]){spelling}(?![\w-])", re.I)
     found, headings = [], []
     for chunk in chunks or []:
         sentences = [chunk.text[start:end] for start, end in sentence_spans(chunk.text)]
+        form = next((m.group(0) for m in written.finditer(chunk.text) if _SHORT.fullmatch(m.group(0))), None)
         for sentence in sentences:
-            long = _defined(written, sentence)
+            long = _defined(written, sentence) or (stands_for(form, sentence) if form else None)
             if long:
                 found.append((long, chunk, sentence))
         for heading in dict.fromkeys(chunk.metadata.get(key) or "" for key in ("title", "section")):
@@ -98,11 +103,20 @@ def define(short: str, sentence: str) -> str | None:
                 return long
     after = re.search(rf"(?<![\w-]){name}\s*(?:\(([^()]+)\)|,\s+(?:the\s+)?([^,;.]+))", sentence)
     if after:  # "IC² (Innovation, Creativity, Capital)", "ENRICH, the European Network of …,"
-        text = after.group(1) or after.group(2)
-        long = _matched(short, text.strip(), anchored_end=False)
-        if long and long == text.strip():
-            return long
+        return _spelled(short, after.group(1) or after.group(2))
     return None
+
+
+def stands_for(short: str, sentence: str) -> str | None:
+    """Return the long form a sentence says an abbreviation stands for, written in full ("the name first
+    stood for Digital Signal Processing"), though the sentence need not write the abbreviation itself."""
+    return next(filter(None, (_spelled(short, m.group(1)) for m in _STANDS_FOR.finditer(sentence))), None)
+
+
+def _spelled(short: str, text: str) -> str | None:
+    """Return text when the short form's characters spell all of it, from its start."""
+    long = _matched(short, text.strip(), anchored_end=False)
+    return long if long and long == text.strip() else None
 
 
 def _matched(short: str, text: str, anchored_end: bool) -> str | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.acronyms import define
+from bot.acronyms import define, stands_for
 
 
 @pytest.mark.parametrize(("short", "sentence", "long"), [
@@ -30,3 +30,10 @@ def test_the_long_form_is_read_in_each_order_a_sentence_writes_it(short, sentenc
 ])
 def test_a_sentence_that_does_not_spell_it_out_gives_nothing(short, sentence):
     assert define(short, sentence) is None
+
+
+def test_a_sentence_may_say_what_it_stands_for_without_writing_it():
+    sentence = "The name first stood for Digital Signal Processing; around 2013 it was redefined."
+    assert stands_for("DSP", sentence) == "Digital Signal Processing"
+    assert stands_for("SRI", sentence) is None  # the letters must spell all of what follows "stood for"
+

@@ -133,6 +133,16 @@ def test_what_an_abbreviation_stands_for_is_the_long_form_a_document_gives(bundl
     assert answer.grounded and answer.answer.startswith(f"{long} [1]")
     assert long.split()[-1] in answer.citations[0].quote
 
+def test_the_documents_abbreviation_is_found_as_typed_without_superscripts(bundled):
+    _, engine = bundled
+    answer = engine.answer("What does IC2 stand for?")
+    assert answer.answer.startswith("Innovation, Creativity, Capital [1]")
+    # Asked with "mean" and a word after it; the sentence never writes "DSP".
+    answer = engine.answer("What did the DSP in DSP Valley mean at first?")
+    assert answer.answer.startswith("Digital Signal Processing [1]")
+    assert answer.citations[0].source == "related/dsp-valley.md"
+
+
 
 def test_which_of_them_narrows_every_subject_the_last_answer_listed(bundled):
     _, engine = bundled
