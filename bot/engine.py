@@ -20,7 +20,7 @@ from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
-from bot.structured import event_answer, place_answer, programme_answer, publication_answer
+from bot.structured import event_answer, name_answer, place_answer, programme_answer, publication_answer
 from bot.subjects import Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms
@@ -214,7 +214,8 @@ class AnswerEngine:
         if len(target) != 1:
             return None
         known = about.described_by.union(*(set(terms(n)) for e in about.entities for n in e.names))
-        return place_answer(self.store, asked, target[0], known, described=bool(described))
+        return (place_answer(self.store, asked, target[0], known, described=bool(described))
+                or name_answer(self.store, asked, target[0]))
 
     def _passages(self, asked: Question, query_vector: np.ndarray, lexical: LexicalIndex,
                   subjects: list[Entity]) -> list[Passage]:

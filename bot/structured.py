@@ -38,6 +38,12 @@ _LEVELS = {"country": frozenset(terms("country nation")), "region": frozenset(te
 # What a question asking where a subject is may say besides the subject (general English; "organisation"
 # stands for its synonyms, "company", "body"…, as the text analysis reads them).
 _IS_IN = frozenset(terms("based located headquartered situated seated home come comes came from origin organisation"))
+# A question about what a name means or where it comes from, and a sentence that says (general English).
+_ASKS_NAME = re.compile(r"\b(?:why|how come)\b.*\b(?:called|named)\b|\bnamed (?:after|for)\b|"
+                        r"\b(?:behind|origin of|meaning of)\s+(?:the|its|their)\s+name\b|"
+                        r"\bname\b.*\b(?:come|comes|came|mean|means|meant|refer|refers)\b", re.I)
+_NAMING = re.compile(r"\bnamed (?:after|for)\b|\brefers? to\b|\b(?:stands?|stood) for\b|\brenamed\b|"
+                     r"\btook (?:the|its) name\b|\bin (?:his|her|their) hono(?:u)?r\b", re.I)
 _PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site address")),
                  "city": frozenset(terms("city town")), "countries": frozenset(terms("country countries nation"))}
 
@@ -92,6 +98,22 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
     who = f"{entity.name}: " if described else ""
     return Answer(question.text, f"{who}{value} [1]: “{quote}” [1]", True, "extractive",
                   [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)], short=value)
+
+
+def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
+    """Answer "why is the Flemish energy cluster called Flux50?" with the sentence of the subject's own
+    document that says what its name means or where it comes from ("\"Flux\" refers to flows of …")."""
+    if not _ASKS_NAME.search(question.text):
+        return None
+    for chunk in store.of_source(entity.source):
+        for start, end in sentence_spans(chunk.text):
+            sentence = chunk.text[start:end]
+            naming = _NAMING.search(sentence)
+            if naming:
+                quote = trim(sentence, naming.span())
+                return Answer(question.text, f"“{quote}” [1]", True, "extractive",
+                              [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)])
+    return None
 
 
 def written(entity: Entity, sentence: str) -> str:

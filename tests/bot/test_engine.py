@@ -233,6 +233,20 @@ def test_a_subjects_country_state_or_city_is_the_one_its_sheet_records(bundled, 
     assert answer.answer.startswith(lead) and answer.citations[0].source == source
 
 
+@pytest.mark.parametrize("question", ["Why is the Flemish energy cluster called Flux50?",
+                                      "Where does the name Flux50 come from?"])
+def test_where_a_name_comes_from_is_the_sentence_of_its_sheet_that_says(bundled, question):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert "refers to flows of electricity" in answer.answer
+    assert answer.citations[0].source == "related/flux50.md"
+
+
+def test_a_question_about_a_names_date_is_no_question_about_where_it_comes_from(bundled):
+    _, engine = bundled
+    assert engine.answer("When was the name Flux50 unveiled?").answer.startswith("10 May 2017 [1]")
+
+
 def test_the_mission_partner_is_no_answer_about_another_organisations_partner(bundled):
     _, engine = bundled
     assert "SRI" not in engine.answer("Which American partner did ICN have?").answer
