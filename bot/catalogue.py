@@ -158,6 +158,10 @@ class Catalogue:
             constraints.append(("kind", pool[0].facts["kind"]))
         return Resolution(pool, constraints, narrowed)
 
+    def roles(self, question_terms: set[str]) -> list[str]:
+        """Return the roles the question states, the most strongly stated first."""
+        return self._roles(question_terms)
+
     def _roles(self, question_terms: set[str]) -> list[str]:
         """Return the roles the question states, the most strongly stated first.
 

@@ -51,12 +51,12 @@ _PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site ad
 def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, resolution: Resolution) -> Answer:
     """Name the subjects that match a question, each cited with a sentence that shows why."""
     values = [value for key, value in resolution.constraints if key != "role"]
-    role_chunks = _role_chunks(store, catalogue, resolution.entities) if not values else []
+    stating = role_chunks(store, catalogue, resolution.entities) if not values else []
     cited: dict[tuple[str, str], int] = {}
     citations: list[Citation] = []
     parts, shown = [], []
     for entity in resolution.entities[:MAX_ITEMS]:
-        chunks = role_chunks or store.of_source(entity.source)
+        chunks = stating or store.of_source(entity.source)
         found = evidence(chunks, values or list(entity.names), strict=not values)
         if found is None:
             continue
@@ -125,7 +125,7 @@ def written(entity: Entity, sentence: str) -> str:
     return max(longer, key=len, default=entity.name)
 
 
-def _role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:
+def role_chunks(store: ChunkStore, catalogue: Catalogue, entities: list[Entity]) -> list[Chunk]:
     """Return the chunks of the documents about no single subject (they state the roles), the one
     naming most of the entities first."""
     # Only chunks holding every word of an entity's name can name it: at scale, reading whole documents

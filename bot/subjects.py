@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from bot.answer import Answer, Citation, and_list
 from bot.catalogue import PLACE_FIELDS, Catalogue, Entity, Resolution
+from bot.compose import trim
 from bot.question import Question
-from bot.structured import evidence, list_answer
+from bot.structured import evidence, list_answer, role_chunks
 from ingest import ChunkStore, fold, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
@@ -42,6 +43,10 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
         if question.yes_no and not named and among is None else None
     if existing is not None:
         return existing
+    if question.yes_no and len(named) == 1 and among is None:
+        part = _took_part(question, catalogue, store, named[0])
+        if part is not None:
+            return part
     # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden; "who is the head of
     # Nordic Edge?" asks for a person, whom no organisation's role describes.
     resolution = None if question.yes_no and not named or question.wants == "person" else catalogue.resolve(
@@ -135,6 +140,37 @@ def _none_there(question: Question, catalogue: Catalogue, store: ChunkStore) -> 
             f"they are in {and_list(parts)} (each from its organisation's own document).")
     return Subjects(resolution.entities, [], resolution.words,
                     Answer(question.text, text, True, "extractive", citations, short="No"))
+
+
+def _took_part(question: Question, catalogue: Catalogue, store: ChunkStore, entity: Entity) -> Subjects | None:
+    """Answer "did JobsOhio take part in the mission?" or "was imec part of the US delegation?" with yes or no
+    and the subject's role, as the documents that state the roles give it, when that is all the question asks."""
+    role = entity.facts.get("role")
+    asked = set(terms(question.text)) - set().union(*(set(terms(n)) for n in entity.names))
+    if not role or not asked & _PART_OF or asked - catalogue.role_terms() - _TAKING_PART:
+        return None  # "is inno TSD an American company?" asks what it is; "does ICN have US members?", its members
+    roles = catalogue.roles(asked)
+    found = evidence(role_chunks(store, catalogue, [entity]), list(entity.names), strict=True)
+    if found is None:
+        return None
+    chunk, sentence = found
+    where = next((m.span() for n in entity.names
+                  for m in [re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", fold(sentence))] if m), (0, 0))
+    quote = trim(sentence, where)
+    if not roles or roles[0] == role:
+        text = f"Yes: the documents give {entity.name} the role “{role}” [1]: “{quote}” [1]"
+    else:
+        text = f"No: the documents give {entity.name} the role “{role}”, not “{roles[0]}” [1]: “{quote}” [1]"
+    return Subjects([entity], [entity], set(), Answer(question.text, text, True, "extractive",
+                                                       [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)],
+                                                       short=text.partition(":")[0]))
+
+
+# What a question asking whether a subject took part in the mission may say besides its name and a role
+# (general English; the text analysis reads "attended", "joined", "visitors" … as "participant").
+_PART_OF = frozenset(terms("part among participant mission visit roundtable"))  # it must say one of these
+_TAKING_PART = frozenset(terms("be is are was were did do does take took part participant among one also really "
+                               "actually on in came come over from state states group right correct"))
 
 
 def _countries(question_terms: frozenset[str]) -> list[str]:

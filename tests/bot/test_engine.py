@@ -247,6 +247,28 @@ def test_a_question_about_a_names_date_is_no_question_about_where_it_comes_from(
     assert engine.answer("When was the name Flux50 unveiled?").answer.startswith("10 May 2017 [1]")
 
 
+@pytest.mark.parametrize("question, opening", [
+    ("Did JobsOhio take part in the mission?",
+     "Yes: the documents give JobsOhio the role “member of the US delegation”"),
+    ("Was The Vault among the visitors from the States?", "Yes: the documents give The Vault the role"),
+    ("Was imec part of the US delegation?",
+     "No: the documents give imec the role “visited by the delegation”, not “member of the US delegation”"),
+])
+def test_whether_a_subject_took_part_is_a_yes_or_no_with_its_role(bundled, question, opening):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.answer.startswith(opening)
+    assert not answer.citations[0].source.startswith("related/")  # the announcement or programme states roles
+    assert len(answer.answer) <= 600
+
+
+@pytest.mark.parametrize("question", ["Is inno TSD an American company?",
+                                      "Does the International Cleantech Network have any US members?"])
+def test_a_question_about_what_a_subject_is_or_has_is_no_question_about_its_role(bundled, question):
+    _, engine = bundled
+    assert "the documents give" not in engine.answer(question).answer
+
+
 def test_the_mission_partner_is_no_answer_about_another_organisations_partner(bundled):
     _, engine = bundled
     assert "SRI" not in engine.answer("Which American partner did ICN have?").answer
