@@ -34,6 +34,7 @@ _HEAD_KIND = {word: kind for kind, words in _HEAD_KINDS.items() for word in word
 _PHRASE_END = frozenset("""
 is are was were be been do does did has have had can could will would should may might shall of in at on for
 from with by to into about as that who which whom whose when where why how than the a an this that these those
+behind before after during among between near around within across over under
 its their his her our your my there here not and or but if so then it they them he she him we you
 took came went gave made got led ran began held met saw spent left brought set put kept won paid told found built
 grew became joined helped started ended opened worked formed run take come go give make get lead begin hold
@@ -46,6 +47,8 @@ _CLASSIFIES = re.compile(r"^\s*(?:is|was|are|were)\b[^?]*?\b(?:an?|still)\s"
 _YES_NO = re.compile(r"^\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would|should)\b", re.I)
 _TAG = re.compile(r"(?:,\s*|\s+)(?:right|correct|true|isn'?t it|wasn'?t it|didn'?t they|yes or no)\s*\??\s*$", re.I)
 _WHO_WERE = re.compile(r"^\s*who\s+(?:were|are)\b", re.I)
+_REQUEST = re.compile(r"^\s*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+)"
+                      r"(?=(?:list|name|enumerate|tell|give|show|say|explain|describe)\b)", re.I)
 _LIST_VERB = re.compile(r"^\s*(?:please\s+)?(?:list|name|enumerate|give me (?:a list of|the))\b", re.I)
 _PERSON_ROLE = frozenset(_HEAD_KINDS["person"].split()) - {"people", "person"}
 _NAME_WORDS = frozenset(terms("name names title titles brand"))
@@ -91,16 +94,19 @@ class Question:
 
 def analyse(text: str, previous: str | None = None, standalone: str | None = None) -> Question:
     """Analyse a question once: the kind of answer it wants, list or yes/no, and its head noun."""
-    words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[^\W_][\w'’-]*", text)]
+    # "Can you list …?" asks for a list, not whether the bot can: the request is read without its politeness.
+    request = _REQUEST.match(text)
+    asked = text[request.end():] if request else text
+    words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[^\W_][\w'’-]*", asked)]
     head_words, modifiers = _head(words)
     one = _one_of(words) if head_words in ([], ["one"]) else None
     if one is not None:  # "One of the visited clusters is Norwegian. Which one?": one cluster
         head_words, modifiers = _head(["which", *words[one + 1:]])
-    yes_no = bool(_YES_NO.match(text) or _TAG.search(text))
-    wants = None if yes_no else _wants(text.casefold(), [w.casefold() for w in words], head_words)
+    yes_no = bool(_YES_NO.match(asked) or _TAG.search(asked))
+    wants = None if yes_no else _wants(asked.casefold(), [w.casefold() for w in words], head_words)
     plural = bool(head_words) and _plural(head_words[-1]) and wants in ("name", "place", "person", None) \
         and one is None
-    wants_list = not yes_no and (plural or bool(_LIST_VERB.match(text) or _WHO_WERE.match(text)))
+    wants_list = not yes_no and (plural or bool(_LIST_VERB.match(asked) or _WHO_WERE.match(asked)))
     return Question(text, standalone or text, previous, wants, yes_no, wants_list,
                     tuple(t for w in head_words for t in terms(w)), tuple(t for w in modifiers for t in terms(w)),
                     _focus(words, head_words))
@@ -157,6 +163,9 @@ def _head(words: list[str]) -> tuple[list[str], list[str]]:
                 return [], []  # "what is State of Green": a name, not a kind of answer
             phrase = []
             for k, (follower, original) in enumerate(zip(folded[j : j + 4], words[j : j + 4])):
+                if follower in ("and", "or") and phrase and j + k + 1 < len(folded) \
+                        and folded[j + k + 1] in _HEAD_KIND:
+                    return _head(["which", *words[j + k + 1:]])  # "which clusters *and organisations*": both
                 if follower in _PHRASE_END or (_participle(follower) and not _modifies(folded[j + k + 1 : j + 4])):
                     break
                 phrase.append((follower, original[:1].isupper()))
@@ -167,8 +176,7 @@ def _head(words: list[str]) -> tuple[list[str], list[str]]:
             if word == "what":
                 return [], []
         if i == 0 and word in ("list", "name", "enumerate"):
-            nouns = [w for w in folded[1:6] if w not in _PHRASE_END]
-            return nouns[-1:], nouns[:-1]
+            return _head(["which", *words[1:]])  # "list the visited clusters": as "which visited clusters"
     return [], []
 
 
@@ -208,8 +216,8 @@ def _wants(q: str, words: list[str], head: list[str]) -> str | None:
         return "number"
     if re.search(r"\b(?:what|which) time\b|\bat what hour\b", q):
         return "time"  # a time of day, which a date does not give
-    if lead in ("which", "what", "whose") and head_kind:
-        return head_kind
+    if (lead in ("which", "what", "whose") or lead is None and _LIST_VERB.match(q)) and head_kind:
+        return head_kind  # "which *city* …", "list the *organisations* …"
     if lead == "when" or re.search(r"\bsince when\b", q):
         return "date"
     if lead == "where":

@@ -51,6 +51,21 @@ def test_the_noun_asked_with_and_its_modifiers():
     assert "it" not in analyse("which agency backs it?").focus
 
 
+def test_a_polite_request_is_read_as_the_request():
+    # "Can you list …?" asks for the list, not whether the bot can.
+    asked = analyse("Can you list the US organisations that were part of the delegation?")
+    assert (asked.yes_no, asked.wants, asked.wants_list, asked.head) == (False, "name", True, ("organis",))
+    assert analyse("Can you tell me when the roundtable was?").wants == "date"
+    assert analyse("Can the bot answer in Danish?").yes_no
+
+
+def test_nouns_joined_by_and_ask_for_both_kinds():
+    # The last noun is the one asked with, so "clusters" does not narrow "clusters and organisations".
+    assert analyse("Name the EU clusters and organisations the delegation visited.").head == ("organis",)
+    # A preposition ends the noun phrase: "behind EnergyVille" names no kind.
+    assert analyse("List the research institutions behind EnergyVille.").head == ("organis",)
+
+
 @pytest.mark.parametrize("question, head, modifiers", [
     # A participle before the noun modifies it; after the noun it is the question's verb (focus, above).
     ("Which visited cluster is Norwegian?", ("cluster",), ("visit",)),
