@@ -111,7 +111,7 @@ class Catalogue:
         """
         if among is not None:
             return self._narrow(among, [], question_terms, set(head))
-        roles = self._roles(question_terms)
+        roles = self.roles(question_terms)
         for role in roles:
             resolution = self._narrow(self._with_role(role), [("role", role)], question_terms, set(head))
             if resolution.narrowed:
@@ -159,10 +159,6 @@ class Catalogue:
         return Resolution(pool, constraints, narrowed)
 
     def roles(self, question_terms: set[str]) -> list[str]:
-        """Return the roles the question states, the most strongly stated first."""
-        return self._roles(question_terms)
-
-    def _roles(self, question_terms: set[str]) -> list[str]:
         """Return the roles the question states, the most strongly stated first.
 
         A role counts when the question has more than half its weight ("member of the US delegation" in
