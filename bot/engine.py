@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 LLM_GATE = 0.5  # share of the refusal threshold at which the LLM still gets to read the passages
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
+_STILL = re.compile(r"\b(?:still|anymore|any more|any longer|no longer|nowadays|today)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 
 
@@ -252,6 +253,13 @@ class AnswerEngine:
             opening = [c for c in candidates if c.passage.chunk.source == named[0].source and c.features["opening"]]
             if opening:
                 candidates = opening[:1] + [c for c in candidates if c is not opening[0]]
+                likely = self.reader.answerability(candidates)
+        if asked.yes_no and len(named) == 1 and _STILL.search(asked.text):
+            # "Is SRI still part of Stanford?": whether a state lasts, a dated change in its own document says.
+            dated = [c for c in candidates[:5] if c.passage.chunk.source == named[0].source
+                     and any(span.kind == "date" for span in c.spans)]
+            if dated:
+                candidates = dated[:1] + [c for c in candidates if c is not dated[0]]
                 likely = self.reader.answerability(candidates)
         grounded = likely >= self.threshold and not disclaimed(candidates, asked)
         note = None

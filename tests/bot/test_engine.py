@@ -269,6 +269,14 @@ def test_a_question_about_what_a_subject_is_or_has_is_no_question_about_its_role
     assert "the documents give" not in engine.answer(question).answer
 
 
+@pytest.mark.parametrize("question, fact", [("Is SRI still part of Stanford University?", "in 1970"),
+                                            ("Does House of Energy still exist as a separate cluster?", "1 July 2020")])
+def test_whether_a_state_lasts_is_answered_by_the_dated_change(bundled, question, fact):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert fact in answer.citations[0].quote  # not the opening sentence saying what it is
+
+
 def test_the_mission_partner_is_no_answer_about_another_organisations_partner(bundled):
     _, engine = bundled
     assert "SRI" not in engine.answer("Which American partner did ICN have?").answer
