@@ -38,10 +38,11 @@ _LEVELS = {"country": frozenset(terms("country nation")), "region": frozenset(te
 # What a question asking where a subject is may say besides the subject (general English; "organisation"
 # stands for its synonyms, "company", "body"…, as the text analysis reads them).
 _IS_IN = frozenset(terms("based located headquartered situated seated home come comes came from origin organisation"))
-# A question about what a name means or where it comes from, and a sentence that says (general English).
+# A question about what a name means, where or when it comes from, and a sentence that says (general English).
 _ASKS_NAME = re.compile(r"\b(?:why|how come)\b.*\b(?:called|named)\b|\bnamed (?:after|for)\b|"
                         r"\b(?:behind|origin of|meaning of)\s+(?:the|its|their)\s+name\b|"
-                        r"\bname\b.*\b(?:come|comes|came|mean|means|meant|refer|refers)\b", re.I)
+                        r"\bname\b.*\b(?:come|comes|came|mean|means|meant|refer|refers)\b|"
+                        r"\b(?:get|got|take|took|adopt|adopted|change|changed)\b.*\bname\b|\brenamed\b", re.I)
 _NAMING = re.compile(r"\bnamed (?:after|for)\b|\brefers? to\b|\b(?:stands?|stood) for\b|\brenamed\b|"
                      r"\btook (?:the|its) name\b|\bin (?:his|her|their) hono(?:u)?r\b", re.I)
 _PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site address")),
@@ -111,8 +112,14 @@ def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer
             naming = _NAMING.search(sentence)
             if naming:
                 quote = trim(sentence, naming.span())
-                return Answer(question.text, f"“{quote}” [1]", True, "extractive",
-                              [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)])
+                # "When did it get its current name?": the date that follows the naming ("… took the name
+                # SRI International in 1977"), else the one nearest it.
+                dates = [s for s in find_spans(quote) if s.kind == "date"] if question.wants == "date" else []
+                after = quote.find(naming.group(0))
+                when = min(dates, key=lambda s: (s.start < after, abs(s.start - after)), default=None)
+                lead = f"{when.text} [1]: " if when else ""
+                return Answer(question.text, f"{lead}“{quote}” [1]", True, "extractive",
+                              [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)], short=when.text if when else "")
     return None
 
 

@@ -242,6 +242,15 @@ def test_where_a_name_comes_from_is_the_sentence_of_its_sheet_that_says(bundled,
     assert answer.citations[0].source == "related/flux50.md"
 
 
+def test_when_a_subject_got_its_name_leads_with_the_date_of_the_naming(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    engine.answer("Tell me about SRI", conversation)
+    answer = engine.answer("when did it get its current name?", conversation)
+    assert answer.answer.startswith("1977 [1]")  # not 1970, the other date of the sentence
+    assert answer.citations[0].source == "related/sri-international.md"
+
+
 def test_a_question_about_a_names_date_is_no_question_about_where_it_comes_from(bundled):
     _, engine = bundled
     assert engine.answer("When was the name Flux50 unveiled?").answer.startswith("10 May 2017 [1]")
