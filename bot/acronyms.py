@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from bot.answer import Answer, Citation
+from bot.answer import Answer
 from bot.compose import trim
 from bot.question import Question
 from ingest import Chunk, ChunkStore, sentence_spans, terms
@@ -50,8 +50,7 @@ def acronym_answer(store: ChunkStore, question: Question) -> Answer | None:
         long, chunk, sentence = next(row for row in found if row[0].casefold() == usual)
         where = max(0, sentence.casefold().find(long.casefold()))
         quote = trim(sentence, (where, where + len(long)))
-        return Answer(question.text, f"{long} [1]: “{quote}” [1]", True, "extractive",
-                      [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)], short=long)
+        return Answer.quoting(question.text, chunk, quote, lead=long, short=long)
     return None
 
 

@@ -52,6 +52,14 @@ class Answer:
     standalone_question: str | None = None
     short: str = ""  # the answer itself ("Genk"), when the question asked for a kind of fact
 
+    @classmethod
+    def quoting(cls, question: str, chunk: Chunk, quote: str, lead: str = "", short: str = "") -> Answer:
+        """Return an extractive answer that rests on one quote of a chunk: "lead [1]: “quote” [1]", or the
+        quote alone without a lead; the citation holds the quote without its "…"."""
+        text = f"{lead} [1]: “{quote}” [1]" if lead else f"“{quote}” [1]"
+        return cls(question, text, True, "extractive", [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)],
+                   short=short)
+
     def as_dict(self) -> dict:
         """Return the JSON form of `python -m bot ask --json`."""
         return asdict(self)

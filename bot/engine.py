@@ -210,7 +210,7 @@ class AnswerEngine:
     def _place(self, asked: Question, about: Subjects) -> Answer | None:
         """Answer "which country is inno TSD's US partner in?" from the one subject it asks about: the one it
         describes, else the one it names."""
-        described = [e for e in about.entities if e not in about.named]
+        described = about.described
         target = described if len(described) == 1 else about.entities
         if len(target) != 1:
             return None
@@ -237,9 +237,9 @@ class AnswerEngine:
         return (own, own_likely) if own and own_likely >= self.threshold else (candidates, likely)
 
     def _answer(self, reading: Reading) -> Answer:
-        asked, candidates, subjects = reading.question, reading.candidates, reading.subjects
+        asked, candidates = reading.question, reading.candidates
         likely = self.reader.answerability(candidates)
-        described = [e for e in subjects if e not in reading.about.named]
+        described = reading.about.described
         if len(described) == 1 and reading.about.described_by and (asked.wants not in (None, "name")
                                                                    or asked.classifies):
             # "When was the mission's US partner founded?": the partner's own document answers, when it can.

@@ -97,8 +97,7 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
     where = max(0, fold(sentence).find(fold(value)))
     quote = trim(sentence, (where, where + len(value)))
     who = f"{entity.name}: " if described else ""
-    return Answer(question.text, f"{who}{value} [1]: “{quote}” [1]", True, "extractive",
-                  [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)], short=value)
+    return Answer.quoting(question.text, chunk, quote, lead=f"{who}{value}", short=value)
 
 
 def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
@@ -117,9 +116,8 @@ def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer
                 dates = [s for s in find_spans(quote) if s.kind == "date"] if question.wants == "date" else []
                 after = quote.find(naming.group(0))
                 when = min(dates, key=lambda s: (s.start < after, abs(s.start - after)), default=None)
-                lead = f"{when.text} [1]: " if when else ""
-                return Answer(question.text, f"{lead}“{quote}” [1]", True, "extractive",
-                              [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)], short=when.text if when else "")
+                said = when.text if when else ""
+                return Answer.quoting(question.text, chunk, quote, lead=said, short=said)
     return None
 
 

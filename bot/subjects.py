@@ -32,6 +32,11 @@ class Subjects:
     listed: Answer | None = None  # the answer, when naming the subjects is all the question asks
     pool: list[Entity] = field(default_factory=list)  # the many it asks which one of ("which delegation member …")
 
+    @property
+    def described(self) -> list[Entity]:
+        """Return the subjects the question describes rather than names ("the mission's US partner")."""
+        return [e for e in self.entities if e not in self.named]
+
 
 def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
                   earlier: list[Entity] = ()) -> Subjects:
@@ -158,12 +163,10 @@ def _took_part(question: Question, catalogue: Catalogue, store: ChunkStore, enti
                   for m in [re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", fold(sentence))] if m), (0, 0))
     quote = trim(sentence, where)
     if not roles or roles[0] == role:
-        text = f"Yes: the documents give {entity.name} the role “{role}” [1]: “{quote}” [1]"
+        short, lead = "Yes", f"Yes: the documents give {entity.name} the role “{role}”"
     else:
-        text = f"No: the documents give {entity.name} the role “{role}”, not “{roles[0]}” [1]: “{quote}” [1]"
-    return Subjects([entity], [entity], set(), Answer(question.text, text, True, "extractive",
-                                                       [Citation.from_chunk(1, chunk, quote.strip("…"), 1.0)],
-                                                       short=text.partition(":")[0]))
+        short, lead = "No", f"No: the documents give {entity.name} the role “{role}”, not “{roles[0]}”"
+    return Subjects([entity], [entity], set(), Answer.quoting(question.text, chunk, quote, lead, short))
 
 
 # What a question asking whether a subject took part in the mission may say besides its name and a role
