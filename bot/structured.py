@@ -8,6 +8,7 @@ single subject, such as the announcement) for its role.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from bot.agenda import Agenda, AgendaEntry, parse_day
@@ -28,6 +29,11 @@ PROGRAMME = frozenset(terms("programme program schedule agenda plan planned even
 WHERE_WHEN = frozenset(terms("where when held hosted host located location place venue building city town country "
                              "countries site date day time start begin end finish"))
 _ENDS = frozenset(terms("end last"))  # the text analysis makes "ended", "finish", "until", "wrap up" all "end"
+# What a question about the day of one stop of the visits may say besides naming it ("which day did the
+# Americans go to imec?"). General English, not this corpus.
+_VISIT = frozenset(terms("visit visited visiting visits go goes going went stop stopped trip tour delegation "
+                         "group participants americans american us mission see saw meet met arrive arrived "
+                         "there spend spent exactly when day date which"))
 # What a question about who held one event may say besides naming it and the organisations it names ("who
 # co-hosted the roundtable together with inno TSD?"). General English, not this corpus.
 HELD_BY = frozenset(terms("organise organised organiser organisers organisation organisations host hosted hosts "
@@ -232,6 +238,10 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         return _held_by(store, agenda, question, asked)
     if question.wants_list or question.wants not in ("place", "date"):
         return None
+    if question.wants == "date":
+        undated = _visit_day(store, agenda, question, asked)
+        if undated is not None:
+            return undated
     entry = _named_event(agenda, asked)
     if entry is None:
         return None
@@ -263,6 +273,55 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         shown.append(text)
     return Answer(question.text, f"{entry.title}: {', '.join(parts)}.", True, "extractive",
                   citations, short=", ".join(shown))
+
+
+def _visit_day(store: ChunkStore, agenda: Agenda, question: Question, asked: set[str]) -> Answer | None:
+    """Say that the programme gives no day for one stop of a several-day entry ("which day did the group go
+    to imec?", "what day were they in Belgium?"), in the words of the entry's note, when that is all the
+    question asks and no document dates that stop within the entry's days either (Clean Tech Delta's own
+    report does: "on 9 November it welcomed …"; then the reader quotes it)."""
+    for entry in agenda.entries:
+        if entry.date is None or entry.date_end in (None, entry.date) or not entry.date_note:
+            continue
+        stops = [o for o in entry.organisations if _written(o, question.text)] + \
+            [c for c in entry.countries if set(terms(c)) <= asked]
+        if len(stops) != 1:
+            continue
+        if asked - set(terms(stops[0])) - set(terms(entry.title)) - _VISIT:
+            return None  # it asks something more ("when was imec founded?")
+        days = [entry.date + dt.timedelta(n) for n in range((entry.date_end - entry.date).days + 1)]
+        if _dated_elsewhere(store, stops[0], days):
+            return None
+        return Answer(question.text, f"{entry.date_note} {REFUSAL_HINT}", False, "extractive")
+    return None
+
+
+def _written(name: str, text: str) -> bool:
+    """Say whether a text writes a name, whatever its case and spaces ("Flux50" for "Flux 50")."""
+    squeezed = _squeeze(name)
+    return bool(squeezed) and (re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", fold(text)) is not None
+                               or squeezed in {_squeeze(w) for w in re.findall(r"[\w-]+", text)})
+
+
+def _squeeze(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(text))
+
+
+def _dated_elsewhere(store: ChunkStore, stop: str, days: list[dt.date]) -> bool:
+    """Say whether a sentence of a document about a subject gives one of the days and names the stop, or
+    stands in the stop's own document ("on 9 November it welcomed …"). The announcement and the programme,
+    which give the entry's own dates, are about no subject."""
+    spelled = [re.compile(rf"\b{d.day}(?:st|nd|rd|th)? (?:of )?{d:%B}\b|\b{d:%B} {d.day}\b", re.I) for d in days]
+    for source in store.sources():
+        if not source.facts.get("aliases") and not source.facts.get("role"):
+            continue
+        own = any(_written(stop, n) for n in [source.title, *source.facts.get("aliases", "").split(";")] if n.strip())
+        for chunk in store.of_source(source.source):
+            for start, end in sentence_spans(chunk.text):
+                sentence = chunk.text[start:end]
+                if any(p.search(sentence) for p in spelled) and (own or _written(stop, sentence)):
+                    return True
+    return False
 
 
 def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[str]) -> Answer | None:

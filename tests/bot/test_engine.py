@@ -89,6 +89,28 @@ def test_where_and_when_an_event_took_place_is_read_from_its_programme_entry(bun
     assert "32 participants" in answer.answer and answer.citations[0].source != "agenda.yaml"
 
 
+@pytest.mark.parametrize("question", [
+    "which day did the americans visit energyville?",  # EnergyVille's sheet dates its building: no visit
+    "What day were they in Belgium?",
+    "what day did the group go to Flux50?",  # the programme writes "Flux 50"
+])
+def test_the_day_of_one_visit_is_what_the_programme_says_it_does_not_give(bundled, question):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert not answer.grounded and answer.citations == []
+    assert "The announcement does not give the day of any single visit." in answer.answer
+
+
+def test_a_visit_a_document_dates_and_other_dates_of_a_stop_are_read_as_before(bundled):
+    _, engine = bundled
+    # Clean Tech Delta's own report gives the day it welcomed the delegation.
+    answer = engine.answer("When did the delegation visit Clean Tech Delta?")
+    assert answer.grounded and answer.short == "9 November"
+    # Not a question about the visit: the stop's own dates.
+    assert engine.answer("When did the EnergyVille building open?").short == "22 September 2016"
+    assert engine.answer("When did DSP Valley start?").short == "1996"
+
+
 def test_is_x_a_y_is_answered_by_the_sentence_that_says_what_x_is(bundled):
     _, engine = bundled
     # JobsOhio's sheet also says it took over work from "the state's Department of Development": a sentence
