@@ -10,7 +10,8 @@ question's expected facts (at least half of them, for a list). Two small models 
 The refusal threshold is then the lowest probability that still refuses 90% of the questions the
 documents cannot answer, so that as many answerable ones as possible are answered; the precision/recall
 curve is printed for every threshold. `--write` stores all this in `bot/weights.py`; `--ablate` refits
-without each feature in turn; `--folds` estimates the reader out of fold (what to compare changes by).
+without each feature in turn; `--folds` estimates the reader out of fold (what to compare changes by);
+`--keep-ranker` refits answerability and the threshold only, on the ranker weights already stored.
 Only the dev and train splits are read: the test split stays unseen.
 """
 
@@ -28,6 +29,7 @@ from bot.engine import AnswerEngine, Conversation
 from bot.evaluate import DEV_SET, TRAIN_SETS, load_cases
 from bot.extractive import ANSWERABILITY_FEATURES, FEATURES, answerability_features
 from bot.settings import BotSettings
+from bot.weights import WEIGHTS
 from ingest import fold, open_store, sync_index
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "weights.py"
@@ -137,12 +139,12 @@ def choose_threshold(x: np.ndarray, y: np.ndarray, rows: list[dict], phi: np.nda
     return chosen["threshold"], curve
 
 
-def fit_all(rows: list[dict], drop: tuple[str, ...] = ()) -> tuple:
-    """Fit the ranker (without the features in `drop`), then the answerability model and its threshold;
-    return them with the dev top-1 accuracy over the answerable questions."""
+def fit_all(rows: list[dict], drop: tuple[str, ...] = (), ranker: np.ndarray | None = None) -> tuple:
+    """Fit the ranker (without the features in `drop`; or take `ranker` as it is), then the answerability
+    model and its threshold; return them with the dev top-1 accuracy over the answerable questions."""
     keep = np.array([f not in drop for f in FEATURES])
     masked = [{**r, "x": r["x"] * keep} for r in rows]
-    theta = ascend(lambda t: listwise(t, masked), len(FEATURES)) * keep
+    theta = ascend(lambda t: listwise(t, masked), len(FEATURES)) * keep if ranker is None else ranker
     x, y, kept = top_rows(masked, theta)
     # Answerability learns to tell the questions the documents answer from those they do not (not whether
     # the best sentence is exactly right): a near miss is what a refusal is for.
@@ -210,6 +212,8 @@ def main() -> None:
     parser.add_argument("--write", action="store_true", help="store the fitted weights in bot/weights.py")
     parser.add_argument("--ablate", action="store_true", help="refit without each feature in turn and compare")
     parser.add_argument("--folds", action="store_true", help="estimate the reader out of fold on dev and stop")
+    parser.add_argument("--keep-ranker", action="store_true",
+                        help="refit answerability and the threshold only, on the ranker weights in bot/weights.py")
     parser.add_argument("--index-dir", type=Path, default=Path("benchmarks/.work/fit-index"))
     args = parser.parse_args()
     settings = BotSettings(index_dir=args.index_dir, _env_file=None, answer_mode="extractive")
@@ -222,7 +226,8 @@ def main() -> None:
     if args.ablate:
         print(json.dumps(ablate(rows), indent=1))
         return
-    theta, phi, threshold, curve, top1 = fit_all(rows)
+    ranker = np.array([WEIGHTS.get(f, 0.0) for f in FEATURES]) if args.keep_ranker else None
+    theta, phi, threshold, curve, top1 = fit_all(rows, ranker=ranker)
     print(json.dumps({"top1_answerable": round(top1, 3), "weights": dict(zip(FEATURES, np.round(theta, 3).tolist())),
                       "answerability": dict(zip(ANSWERABILITY_FEATURES, np.round(phi, 3).tolist())),
                       "threshold": threshold, "curve": curve}, indent=1))

@@ -27,6 +27,13 @@ def test_readme_documents_every_setting():
     assert not missing, f"README.md does not document {missing}"
 
 
+def test_readme_gives_the_fitted_refusal_threshold():
+    from bot.weights import THRESHOLD
+
+    readme = (REPO / "README.md").read_text()
+    assert f"(fitted: {THRESHOLD}," in readme and f"fitted (`{THRESHOLD}`" in readme
+
+
 def imported_modules(folder):
     """Yield (file, module) for every import in the Python files under a folder."""
     for path in folder.rglob("*.py"):
