@@ -17,7 +17,7 @@ from bot.catalogue import Catalogue, Entity, Resolution
 from bot.compose import trim
 from bot.question import Question
 from bot.spans import find_spans
-from ingest import Chunk, ChunkStore, fold, sentence_spans, terms
+from ingest import Chunk, ChunkStore, fold, sentence_spans, terms, tokens
 
 MAX_ITEMS = 12
 PUBLICATION = frozenset(terms("posted published publication release released"))
@@ -51,6 +51,13 @@ _ASKS_NAME = re.compile(r"\b(?:why|how come)\b.*\b(?:called|named)\b|\bnamed (?:
                         r"\b(?:get|got|take|took|adopt|adopted|change|changed)\b.*\bname\b|\brenamed\b", re.I)
 _NAMING = re.compile(r"\bnamed (?:after|for)\b|\brefers? to\b|\b(?:stands?|stood) for\b|\brenamed\b|"
                      r"\btook (?:the|its) name\b|\bin (?:his|her|their) hono(?:u)?r\b", re.I)
+# "What was it originally called?", "its former name", "what did it use to be called?"
+_ASKS_FORMER = re.compile(r"\b(?:original(?:ly)?|former(?:ly)?|previous(?:ly)?|first|old|earlier|at first|before)\b.*"
+                          r"\b(?:name|called|named|known)\b|\b(?:name|called|named|known)\b.*\b(?:originally|"
+                          r"at first|before|previously|formerly|at the start)\b|\bused to be (?:called|named|known)\b",
+                          re.I)
+# What writes a name as an earlier one of a subject: "… in 1946, as the Stanford Research Institute".
+_EARLIER = r"\b(?:as|called|named|out of|formerly|originally|previously|renamed from)\s+"
 _PLACE_FIELDS = {"venue": frozenset(terms("venue building place location site address")),
                  "city": frozenset(terms("city town")), "countries": frozenset(terms("country countries nation"))}
 
@@ -108,7 +115,10 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
 
 def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
     """Answer "why is the Flemish energy cluster called Flux50?" with the sentence of the subject's own
-    document that says what its name means or where it comes from ("\"Flux\" refers to flows of …")."""
+    document that says what its name means or where it comes from ("\"Flux\" refers to flows of …"), and
+    "what was SRI originally called?" with the earlier name it writes."""
+    if _ASKS_FORMER.search(question.text):
+        return _former_name(store, question, entity)
     if not _ASKS_NAME.search(question.text):
         return None
     for chunk in store.of_source(entity.source):
@@ -124,6 +134,28 @@ def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer
                 when = min(dates, key=lambda s: (s.start < after, abs(s.start - after)), default=None)
                 said = when.text if when else ""
                 return Answer.quoting(question.text, chunk, quote, lead=said, short=said)
+    return None
+
+
+def _former_name(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
+    """Return the first of the subject's other names (its front matter's aliases, but abbreviations and spellings
+    of its usual name) that its own document writes as an earlier one: "set it up in 1946, as the Stanford
+    Research Institute", "was called NearUS", "grew out of the Climate Consortium Denmark"."""
+    usual = set(tokens(entity.name))
+
+    def other(name: str) -> bool:  # more than one word of its own, or one word, not the usual name's
+        own = set(tokens(name)) - usual
+        return not name.isupper() and (len(own) > 1 or len(own) == 1 and own == set(tokens(name)))
+
+    others = [n for n in entity.names[1:] if other(n)]
+    for chunk in store.of_source(entity.source):
+        for start, end in sentence_spans(chunk.text):
+            sentence = chunk.text[start:end]
+            for name in others:
+                found = re.search(rf"{_EARLIER}(?:the\s+)?({re.escape(name)})(?![\w-])", sentence)
+                if found:
+                    quote = trim(sentence, found.span(1))
+                    return Answer.quoting(question.text, chunk, quote, lead=name, short=name)
     return None
 
 

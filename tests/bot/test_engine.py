@@ -264,6 +264,26 @@ def test_where_a_name_comes_from_is_the_sentence_of_its_sheet_that_says(bundled,
     assert answer.citations[0].source == "related/flux50.md"
 
 
+@pytest.mark.parametrize("question, former, source", [
+    ("What was the original name of inno TSD's American partner on this trip?", "Stanford Research Institute",
+     "related/sri-international.md"),  # not "SRI International", its name today
+    ("what was the william factory small business incubator first called?",
+     "Tacoma-Pierce County Small Business Incubator", "related/william-factory-small-business-incubator.md"),
+    ("What was State of Green called before?", "Climate Consortium Denmark", "related/state-of-green.md"),
+])
+def test_a_former_name_is_the_one_its_sheet_writes_as_earlier(bundled, question, former, source):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.answer.startswith(f"{former} [1]") and answer.citations[0].source == source
+    assert former in answer.citations[0].quote
+
+
+def test_a_subject_whose_sheet_writes_no_earlier_name_is_read_as_before(bundled):
+    _, engine = bundled
+    # Nordic Edge's sheet writes "Arena Smart City", one of its aliases, as the cluster it runs, not an earlier name.
+    assert not engine.answer("What was Nordic Edge originally called?").answer.startswith("Arena Smart City")
+
+
 def test_when_a_subject_got_its_name_leads_with_the_date_of_the_naming(bundled):
     _, engine = bundled
     conversation = Conversation()
