@@ -195,7 +195,7 @@ class AnswerEngine:
             if previous and leans_back(text) else []
         about = find_subjects(asked, catalogue, self.store, earlier)
         subjects = about.entities
-        structured = about.listed or self._place(asked, about)
+        structured = about.listed or self._one_subject(asked, about)
         if structured is not None:
             return Reading(asked, about, [], [], structured)
         query_vector = np.asarray(self.store.embeddings.embed_query(standalone), dtype=np.float32)
@@ -207,9 +207,9 @@ class AnswerEngine:
                                       catalogue.places(), about.described_by) if passages else []
         return Reading(asked, about, passages, candidates)
 
-    def _place(self, asked: Question, about: Subjects) -> Answer | None:
-        """Answer "which country is inno TSD's US partner in?" from the one subject it asks about: the one it
-        describes, else the one it names."""
+    def _one_subject(self, asked: Question, about: Subjects) -> Answer | None:
+        """Answer "which country is inno TSD's US partner in?" or "what was it originally called?" from the front
+        matter and own document of the one subject it asks about: the one it describes, else the one it names."""
         described = about.described
         target = described if len(described) == 1 else about.entities
         if len(target) != 1:

@@ -159,12 +159,16 @@ def _former_name(store: ChunkStore, question: Question, entity: Entity) -> Answe
     return None
 
 
+def name_pattern(name: str) -> re.Pattern:
+    """Return what finds a name as whole words in a folded text ("imec", not the "imec" of "imec-led")."""
+    return re.compile(rf"(?<![\w-]){re.escape(fold(name))}(?![\w-])")
+
+
 def written(entity: Entity, sentence: str) -> str:
     """Return the subject's usual name ("Fort Collins Economic Health Office", though the cited sentence says
     "The Economic Health Office"), or a longer form of it that the sentence writes ("Cluster CLEAN")."""
     folded = fold(sentence)
-    longer = [n for n in entity.names if fold(entity.name) in fold(n)
-              and re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", folded)]
+    longer = [n for n in entity.names if fold(entity.name) in fold(n) and name_pattern(n).search(folded)]
     return max(longer, key=len, default=entity.name)
 
 
@@ -194,7 +198,7 @@ def evidence(chunks: list[Chunk], words: list[str], strict: bool = False) -> tup
     """Return the first sentence of the chunks that contains one of the words (as a whole word), else
     (unless strict) the first sentence of the first chunk."""
     first = None
-    patterns = [re.compile(rf"(?<![\w-]){re.escape(fold(w))}(?![\w-])") for w in words if w]
+    patterns = [name_pattern(w) for w in words if w]
     for chunk in chunks:
         for start, end in sentence_spans(chunk.text):
             sentence = chunk.text[start:end]
@@ -331,7 +335,7 @@ def _visit_day(store: ChunkStore, agenda: Agenda, question: Question, asked: set
 def _written(name: str, text: str) -> bool:
     """Say whether a text writes a name, whatever its case and spaces ("Flux50" for "Flux 50")."""
     squeezed = _squeeze(name)
-    return bool(squeezed) and (re.search(rf"(?<!\w){re.escape(fold(name))}(?!\w)", fold(text)) is not None
+    return bool(squeezed) and (name_pattern(name).search(fold(text)) is not None
                                or squeezed in {_squeeze(w) for w in re.findall(r"[\w-]+", text)})
 
 

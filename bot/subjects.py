@@ -13,7 +13,7 @@ from bot.answer import Answer, Citation, and_list
 from bot.catalogue import PLACE_FIELDS, Catalogue, Entity, Resolution
 from bot.compose import trim
 from bot.question import Question
-from bot.structured import evidence, list_answer, role_chunks
+from bot.structured import evidence, list_answer, name_pattern, role_chunks
 from ingest import ChunkStore, fold, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
@@ -159,8 +159,7 @@ def _took_part(question: Question, catalogue: Catalogue, store: ChunkStore, enti
     if found is None:
         return None
     chunk, sentence = found
-    where = next((m.span() for n in entity.names
-                  for m in [re.search(rf"(?<![\w-]){re.escape(fold(n))}(?![\w-])", fold(sentence))] if m), (0, 0))
+    where = next((m.span() for n in entity.names for m in [name_pattern(n).search(fold(sentence))] if m), (0, 0))
     quote = trim(sentence, where)
     if not roles or roles[0] == role:
         short, lead = "Yes", f"Yes: the documents give {entity.name} the role “{role}”"
