@@ -62,6 +62,8 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
             return Subjects(resolution.entities, named, resolution.words, listed)
     # A description by role ("the mission's US partner") stands for its subjects; a place alone does not.
     by_role = resolution if resolution and (among or resolution.by_role) else None
+    if earlier and not named and among is None and by_role and not set(asked_for) & by_role.words:
+        by_role = None  # "what did it lead in 2013?": "it" is the last turn's subject, whatever role "lead" recalls
     described = [e for e in by_role.entities if e not in named] if by_role else []
     if len(described) > MAX_SUBJECTS and question.wants_entity and not question.wants_list:
         # "Which delegation member is a city government office?": one of a role's many subjects, picked by what

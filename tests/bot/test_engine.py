@@ -214,6 +214,17 @@ def test_it_still_means_the_same_subject_after_a_question_the_documents_do_not_a
     assert answer.citations[0].source == "related/inno-tsd.md"
 
 
+def test_it_is_the_last_turns_subject_even_when_the_verb_recalls_a_role(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    assert engine.answer("which Swedish cluster was on the Americans' visit list?", conversation).short \
+        == "Sustainable Business Hub"
+    # "lead" is also how the documents call the mission's organiser (inno TSD); "it" is still the cluster.
+    answer = engine.answer("what initiative did it lead in 2013?", conversation)
+    assert answer.grounded and "urban supply systems" in answer.answer
+    assert answer.citations[0].source == "related/sustainable-business-hub.md"
+
+
 @pytest.mark.parametrize("question", [
     "Who was the US partner of the mission?",
     # Naming the mission's organiser, whose partner the role is, and asking with the role's noun or "who was".
