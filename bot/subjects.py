@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.answer import Answer, Citation, and_list
 from bot.catalogue import PLACE_FIELDS, Catalogue, Entity, Resolution
@@ -20,6 +20,9 @@ MAX_SUBJECTS = 3  # a question describing more subjects than this is answered fr
 _ANY = re.compile(r"\bany\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)  # "any research centre in Genk"
 _KIND_OF = re.compile(r"\b(?:kind|type|sort)s?\s+of\s+([\w'’-]+)", re.I)  # "what kind of *organisation* is …"
 _PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these)\b", re.I)  # not "their": "their US partner" is no one of them
+# "Besides JobsOhio and the Smart Cities Council, who else …?", "apart from imec, which …": what follows is set aside.
+_SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?|excluding|not counting)\s+"
+                        r"([^,;?]+)", re.I)
 
 
 @dataclass
@@ -41,7 +44,8 @@ class Subjects:
 def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
                   earlier: list[Entity] = ()) -> Subjects:
     """Return the subjects of a question; `earlier` are the last turn's, for a follow-up."""
-    named = catalogue.mentioned(question.text)
+    aside = [e for m in _SET_ASIDE.finditer(question.text) for e in catalogue.mentioned(m.group(1))]
+    named = [e for e in catalogue.mentioned(question.text) if e not in aside]
     asked_for = question.head + question.modifiers
     among = list(earlier) if earlier and _PLURAL_PRONOUN.search(question.text) else None
     existing = (_existential(question, catalogue, store) or _none_there(question, catalogue, store)) \
@@ -56,7 +60,11 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     # Nordic Edge?" asks for a person, whom no organisation's role describes.
     resolution = None if question.yes_no and not named or question.wants == "person" else catalogue.resolve(
         set(terms(question.text)) - _kind_noun(question.text), among, asked_for)
-    if resolution and _asks_which(question, catalogue, resolution, named, among):
+    if resolution and aside:  # the others of the role, place or kind: "who else was in the delegation?"
+        resolution = replace(resolution, entities=[e for e in resolution.entities if e not in aside])
+    if resolution and resolution.entities and (
+            _asks_which(question, catalogue, resolution, named, among) or aside and not named
+            and question.wants == "name" and (resolution.by_role or resolution.narrowed)):
         listed = list_answer(store, catalogue, question, resolution)
         if listed.grounded:
             return Subjects(resolution.entities, named, resolution.words, listed)
@@ -210,5 +218,5 @@ def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution
         return True
     # A place or kind picked the subjects, or a role picked one ("who was the US partner of the mission?"),
     # and that is all the question says.
-    return (resolution.narrowed or resolution.by_role and len(resolution.entities) == 1) and \
+    return (resolution.narrowed or resolution.by_role and (len(resolution.entities) == 1 or not question.head)) and \
         catalogue.only_describes(set(terms(question.text)), resolution, question.head + question.modifiers)

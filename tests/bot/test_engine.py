@@ -238,6 +238,28 @@ def test_a_question_that_only_describes_one_subject_by_its_role_is_answered_with
     assert "partner SRI" in answer.citations[0].quote  # the announcement says so
 
 
+def test_who_was_in_a_role_of_many_names_them_all(bundled):
+    _, engine = bundled
+    answer = engine.answer("who was in the US delegation?")
+    assert answer.grounded
+    assert all(name in answer.answer for name in ("Austin Technology Incubator", "JobsOhio", "PureBlue", "The Vault"))
+
+
+@pytest.mark.parametrize("question, kept, set_aside", [
+    ("besides JobsOhio and the Smart Cities Council, who else was in the US delegation?",
+     ["Austin Technology Incubator", "PureBlue", "Urban Future Lab"], ["JobsOhio", "Smart Cities Council"]),
+    ("Other than CLEAN, which Danish organisations were visited?",
+     ["House of Energy", "Lifestyle & Design Cluster", "State of Green"], ["CLEAN"]),
+    ("Apart from imec, which organisations did the delegation visit in Belgium?",
+     ["DSP Valley", "EnergyVille", "Flux50"], ["imec"]),
+])
+def test_subjects_set_aside_by_besides_or_other_than_are_left_out_of_the_list(bundled, question, kept, set_aside):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and all(name in answer.short for name in kept)
+    assert not any(name in answer.short for name in set_aside)
+
+
 @pytest.mark.parametrize("question, holder, source", [
     # Only the organisation's own sheet says it; the announcement's list of members is no answer.
     ("Which delegation member is a city government office?", "Fort Collins Economic Health Office",
