@@ -138,6 +138,11 @@ def _names_match(query: str, entry: AgendaEntry) -> bool:
 
 
 _NUMERIC_DATE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}|\d{2}))?$")
+# A day counted within the programme: "the first day", "day 2", "the last day".
+_ORDINALS = {"first": 1, "opening": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "last": -1, "final": -1,
+             "closing": -1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+PROGRAMME_DAY = re.compile(r"\b(?:(?:the\s+)?(first|opening|second|third|fourth|fifth|last|final|closing)\s+day"
+                           r"|day\s+(one|two|three|four|five|\d))\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -149,7 +154,8 @@ class Day:
 
 
 def read_day(text: str, agenda: Agenda | None = None) -> Day:
-    """Read a day given as 2018-11-06, 6 November, Nov 6, 06/11/2018, 11/6 or 6; raise ValueError if unclear.
+    """Read a day given as 2018-11-06, 6 November, Nov 6, 06/11/2018, 11/6, 6, or counted within the programme
+    ("the first day", "day 2", "the last day"); raise ValueError if unclear.
 
     A numeric date (06/11/2018) is read day/month or month/day, whichever falls in the programme;
     when both or neither do, day/month is used, and `reading` says so."""
@@ -158,6 +164,16 @@ def read_day(text: str, agenda: Agenda | None = None) -> Day:
         return Day(dt.date.fromisoformat(text))
     except ValueError:
         pass
+    counted = PROGRAMME_DAY.fullmatch(text)
+    if counted and agenda and agenda.days():
+        word = fold(counted[1] or counted[2])
+        n = int(word) if word.isdigit() else _ORDINALS[word]
+        days = agenda.days()
+        if not (1 <= n <= len(days) or n == -1):
+            raise ValueError(f"the programme has {len(days)} days, not {n}")
+        day = days[n - 1 if n > 0 else -1]
+        return Day(day, f"{text} read as the programme's day {days.index(day) + 1} of {len(days)}: "
+                        f"{day.day} {day:%B %Y}")
     first = agenda.days()[0] if agenda and agenda.days() else None
     numeric = _NUMERIC_DATE.match(text)
     if numeric:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from bot.agenda import Agenda, AgendaEntry, parse_day
+from bot.agenda import PROGRAMME_DAY, Agenda, AgendaEntry, parse_day
 from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.compose import trim
@@ -24,6 +24,8 @@ PUBLICATION = frozenset(terms("posted published publication release released"))
 # What a question about a day of the programme may say besides the day ("what was on the programme for Nov 6?").
 PROGRAMME = frozenset(terms("programme program schedule agenda plan planned event events activity activities "
                             "scheduled going on"))
+# What a question may call the event whose programme it is ("the first day of the trip").
+MISSION = frozenset(terms("mission delegation trip tour"))
 # What a question about where or when one event of the programme took place may say besides naming it
 # ("which city hosted the roundtable?", "when did the visits end?"). General English, not this corpus.
 WHERE_WHEN = frozenset(terms("where when held hosted host located location place venue building city town country "
@@ -236,15 +238,19 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
     programme's line that dates it."""
     if agenda is None or question.yes_no or question.wants not in (None, "name"):
         return None
-    dates = [s for s in find_spans(question.text) if s.kind == "date"]
-    if len(dates) != 1:
+    dates = [s.text for s in find_spans(question.text) if s.kind == "date"]
+    counted = [m.group(0) for m in PROGRAMME_DAY.finditer(question.text)]
+    if len(dates + counted) != 1:
         return None
     try:
-        day = parse_day(dates[0].text, agenda)
+        day = parse_day((dates + counted)[0], agenda)
     except ValueError:
         return None
-    rest = set(terms(question.text)) - set(terms(dates[0].text)) - PROGRAMME
     entries = agenda.lookup(day=day)
+    # Besides the day, the question may say what the programme is of and where that day was spent
+    # ("what was on the programme for the first day in Copenhagen?").
+    rest = set(terms(question.text)) - set(terms((dates + counted)[0])) - PROGRAMME - MISSION \
+        - set().union(*(_entry_place_terms(e) for e in entries))
     if rest or not entries:
         return None
     chunks = _programme_chunks(store, agenda)
@@ -387,7 +393,12 @@ def _programme_chunks(store: ChunkStore, agenda: Agenda) -> list[Chunk]:
 
 def _entry_terms(entry: AgendaEntry) -> set[str]:
     """Return the terms a question may use to name an entry of the programme: its title and its place."""
-    return set(terms(" ".join([entry.title, entry.venue or "", entry.city or "", *entry.countries])))
+    return set(terms(entry.title)) | _entry_place_terms(entry)
+
+
+def _entry_place_terms(entry: AgendaEntry) -> set[str]:
+    """Return the terms of where an entry of the programme took place."""
+    return set(terms(" ".join([entry.venue or "", entry.city or "", *entry.countries])))
 
 
 def _named_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:

@@ -50,6 +50,19 @@ def test_a_day_with_one_reading_needs_no_note(agenda, typed):
     assert read_day(typed, agenda).reading is None
 
 
+@pytest.mark.parametrize("typed,date,n", [("the first day", dt.date(2018, 11, 6), 1), ("day 2", dt.date(2018, 11, 7), 2),
+                                           ("Last day", dt.date(2018, 11, 9), 4)])
+def test_a_day_counted_within_the_programme_is_its_nth_day_and_says_so(agenda, typed, date, n):
+    day = read_day(typed, agenda)
+    assert day.date == date
+    assert day.reading == f"{typed} read as the programme's day {n} of 4: {date.day} November 2018"
+
+
+def test_a_counted_day_past_the_programme_is_refused(agenda):
+    with pytest.raises(ValueError, match="the programme has 4 days, not 5"):
+        read_day("the fifth day", agenda)
+
+
 def test_an_impossible_day_is_refused(agenda):
     with pytest.raises(ValueError, match="cannot read a day from '31/02'"):
         read_day("31/02", agenda)

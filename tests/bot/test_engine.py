@@ -65,6 +65,18 @@ def test_a_country_where_none_of_a_role_is_gets_a_no_and_where_they_are(bundled,
     assert not engine.answer("Did the delegation visit clusters in Sweden?").answer.startswith("No")
 
 
+@pytest.mark.parametrize("question, day, first", [
+    ("what happened on the first day?", "6 November 2018", "Roundtable for knowledge exchange"),
+    ("What was on the programme for the first day in Copenhagen?", "6 November 2018", "Roundtable"),
+    ("what did they do on the last day of the trip?", "9 November 2018", "Visits to EU clusters"),
+])
+def test_a_day_counted_within_the_programme_is_answered_from_its_entries(bundled, question, day, first):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.answer.startswith(f"On {day}: {first}")
+    assert answer.citations[0].source == "agenda.yaml"
+
+
 def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no_one(bundled):
     _, engine = bundled
     # The workshop's sheet: "The announcement places it following the roundtable of 6 November and gives no time."

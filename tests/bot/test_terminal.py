@@ -104,3 +104,10 @@ def test_agenda_cli_says_how_it_read_an_ambiguous_day(bundled_index):
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Note: 11/06/2018 read as month/day: 6 November 2018")
     assert "Roundtable" in result.stdout and "Visits" in result.stdout
+
+
+def test_agenda_cli_reads_a_day_counted_within_the_programme(bundled_index):
+    result = bot_cli("agenda", "--day", "last day", env=extractive(bundled_index))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Note: last day read as the programme's day 4 of 4: 9 November 2018")
+    assert "Visits" in result.stdout and "Roundtable" not in result.stdout
