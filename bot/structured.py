@@ -24,13 +24,14 @@ PUBLICATION = frozenset(terms("posted published publication release released"))
 # What a question about a day of the programme may say besides the day ("what was on the programme for Nov 6?").
 PROGRAMME = frozenset(terms("programme program schedule agenda plan planned event events activity activities "
                             "scheduled going on"))
-# What a question may call the event whose programme it is ("the first day of the trip").
-MISSION = frozenset(terms("mission delegation trip tour"))
+# What a question may call the event whose programme it is ("the first day of the trip", "the whole mission").
+MISSION = frozenset(terms("mission delegation trip tour whole entire"))
 # What a question about where or when one event of the programme took place may say besides naming it
 # ("which city hosted the roundtable?", "when did the visits end?"). General English, not this corpus.
 WHERE_WHEN = frozenset(terms("where when held hosted host located location place venue building city town country "
                              "countries site date day time start begin end finish"))
-_ENDS = frozenset(terms("end last"))  # the text analysis makes "ended", "finish", "until", "wrap up" all "end"
+_ENDS = frozenset(terms("end last wrap"))  # the text analysis makes "ended", "finish", "until" all "end"
+_STARTS = frozenset(terms("start"))  # and "began", "kick off", "opened", "first" all "start"
 # What a question about the day of one stop of the visits may say besides naming it ("which day did the
 # Americans go to imec?"). General English, not this corpus.
 _VISIT = frozenset(terms("visit visited visiting visits go goes going went stop stopped trip tour delegation "
@@ -284,11 +285,11 @@ def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -
         undated = _visit_day(store, agenda, question, asked)
         if undated is not None:
             return undated
-    entry = _named_event(agenda, asked)
+    entry = _named_event(agenda, asked) or _whole_event(agenda, asked)
     if entry is None:
         return None
     dates = {t for s in find_spans(question.text) if s.kind == "date" for t in terms(s.text)}
-    if asked - _entry_terms(entry) - dates - WHERE_WHEN - _ENDS:
+    if asked - _entry_terms(entry) - dates - WHERE_WHEN - _ENDS - MISSION:
         return None  # it asks something more ("where did the roundtable's participants come from?")
     chunks = _programme_chunks(store, agenda)
     if question.wants == "place":
@@ -407,6 +408,17 @@ def _named_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
     named = [e for e in agenda.entries
              if asked & (titles[e.id] - set().union(*(t for i, t in titles.items() if i != e.id)))]
     return named[0] if len(named) == 1 else None
+
+
+def _whole_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
+    """Return the entry a question about how the whole event began or ended means ("what city did the
+    mission kick off in?", "when did the whole trip wrap up?"): the programme's first, or last to end."""
+    dated = [e for e in agenda.entries if e.date]
+    if not asked & MISSION or not dated or bool(asked & _ENDS) == bool(asked & _STARTS):
+        return None
+    if asked & _ENDS:
+        return max(dated, key=lambda e: e.date_end or e.date)
+    return min(dated, key=lambda e: e.date)
 
 
 def _published(value: str) -> str:

@@ -85,6 +85,17 @@ def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no
     assert answer.grounded and "6 November 2018" in answer.answer
 
 
+@pytest.mark.parametrize("question, short", [
+    ("what city did the mission kick off in?", "Copenhagen"),  # the programme's first entry: the roundtable
+    ("when did the mission start?", "6 November 2018"),
+    ("When did the whole trip wrap up?", "9 November 2018"),  # the entry that ends last: the visits
+])
+def test_where_and_when_the_whole_event_began_or_ended_is_its_first_or_last_entry(bundled, question, short):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.short == short and answer.citations[0].source == "agenda.yaml"
+
+
 def test_where_and_when_an_event_took_place_is_read_from_its_programme_entry(bundled):
     _, engine = bundled
     # "hosted" is a word no document uses of the roundtable; the programme says where it was held.
