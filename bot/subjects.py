@@ -209,7 +209,10 @@ def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution
     itself, and either a place or kind picked them and that is all it says ("which of the visited are
     Belgian?"), or it asks for a list of a role's subjects ("which US organisations were in the delegation?"),
     or for the one subject a role describes and says nothing more ("who was the mission's US partner?")."""
-    if question.wants != "name" or question.yes_no:
+    # "Which of the places the delegation visited are based in Leuven?" gives the place: it asks what is there.
+    gives_place = question.wants == "place" and resolution.by_role and len(resolution.entities) > 1 \
+        and any(key in PLACE_FIELDS for key, _ in resolution.constraints)
+    if question.wants != "name" and not gives_place or question.yes_no:
         return False
     if named:  # "which American partner helped inno TSD …?": the holder of the role it describes, if that is asked
         return among is None and _asks_holder(question, resolution) and resolution.entities[0] not in named \

@@ -268,6 +268,16 @@ def test_who_was_in_a_role_of_many_names_them_all(bundled):
     assert all(name in answer.answer for name in ("Austin Technology Incubator", "JobsOhio", "PureBlue", "The Vault"))
 
 
+def test_which_places_of_a_role_are_in_a_place_the_question_gives_names_them(bundled):
+    _, engine = bundled
+    # "places" asks for a place, but the question gives it (Leuven): what it asks is which are there.
+    answer = engine.answer("Which of the places the delegation visited are based in Leuven?")
+    assert answer.grounded and answer.short == "DSP Valley and imec"
+    # One subject a role and place pick: where it is within that place is what is asked.
+    answer = engine.answer("where is the delegation member from Mississippi based?")
+    assert answer.grounded and "Stennis" in answer.short
+
+
 @pytest.mark.parametrize("question, kept, set_aside", [
     ("besides JobsOhio and the Smart Cities Council, who else was in the US delegation?",
      ["Austin Technology Incubator", "PureBlue", "Urban Future Lab"], ["JobsOhio", "Smart Cities Council"]),
