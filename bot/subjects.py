@@ -19,6 +19,7 @@ from ingest import ChunkStore, fold, terms
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
 _ANY = re.compile(r"\bany\s+((?:[\w'’-]+\s+){0,2}[\w'’-]+)", re.I)  # "any research centre in Genk"
 _KIND_OF = re.compile(r"\b(?:kind|type|sort)s?\s+of\s+([\w'’-]+)", re.I)  # "what kind of *organisation* is …"
+_POSSESSIVE = re.compile(r"\b(?:its|their)\b", re.I)  # "their US partner": someone the last turn's subject has
 _PLURAL_PRONOUN = re.compile(r"\b(them|they|those|these)\b", re.I)  # not "their": "their US partner" is no one of them
 # "Besides JobsOhio and the Smart Cities Council, who else …?", "apart from imec, which …": what follows is set aside.
 _SET_ASIDE = re.compile(r"\b(?:besides|apart from|aside from|other than|except(?: for)?|excluding|not counting)\s+"
@@ -70,7 +71,7 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
             return Subjects(resolution.entities, named, resolution.words, listed)
     # A description by role ("the mission's US partner") stands for its subjects; a place alone does not.
     by_role = resolution if resolution and (among or resolution.by_role) else None
-    if earlier and not named and among is None and by_role and not set(asked_for) & by_role.words:
+    if earlier and not named and among is None and by_role and not _POSSESSIVE.search(question.text):
         by_role = None  # "what did it lead in 2013?": "it" is the last turn's subject, whatever role "lead" recalls
     described = [e for e in by_role.entities if e not in named] if by_role else []
     if len(described) > MAX_SUBJECTS and question.wants_entity and not question.wants_list:
