@@ -241,6 +241,8 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
         return None
     dates = [s.text for s in find_spans(question.text) if s.kind == "date"]
     counted = [m.group(0) for m in PROGRAMME_DAY.finditer(question.text)]
+    if not dates + counted:  # "what did they do in Copenhagen?"; "which of them were in Belgium?" asks for names
+        return _programme_at(store, agenda, question) if question.wants is None else None
     if len(dates + counted) != 1:
         return None
     try:
@@ -267,6 +269,38 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
     when = f"{day.day} {day:%B %Y}"
     return Answer(question.text, f"On {when}: {and_list(parts)}.", True, "extractive", citations,
                   short=and_list([e.title for e in entries]))
+
+
+def _programme_at(store: ChunkStore, agenda: Agenda, question: Question) -> Answer | None:
+    """Answer "what did they do in Copenhagen?" from the programme: its entries held in the one city or country
+    the question names, each cited with the programme's line that places it, when that is all it asks."""
+    asked = set(terms(question.text))
+    found: dict[tuple[str, str], list[AgendaEntry]] = {}
+    for entry in agenda.entries:
+        for field, values in (("city", [entry.city]), ("countries", entry.countries)):
+            for value in values:
+                if value and set(terms(value)) and set(terms(value)) <= asked:
+                    found.setdefault((field, value), []).append(entry)
+    places = {value for _, value in found}
+    if len(places) != 1:
+        return None
+    place = places.pop()
+    if asked - set(terms(place)) - PROGRAMME - MISSION:
+        return None  # it asks something more ("what did they learn in Copenhagen?")
+    field = "city" if ("city", place) in found else "countries"
+    chunks = _programme_chunks(store, agenda)
+    parts, citations, shown = [], [], []
+    for entry in found[(field, place)]:
+        line = evidence(chunks, [f"{entry.title} — {field}"], strict=True)
+        if line is None:
+            continue
+        citations.append(Citation.from_chunk(len(citations) + 1, line[0], line[1], 1.0))
+        parts.append(f"{entry.title} [{len(citations)}]")
+        shown.append(entry.title)
+    if not parts:
+        return None
+    return Answer(question.text, f"In {place}: {and_list(parts)}.", True, "extractive", citations,
+                  short=and_list(shown))
 
 
 def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:

@@ -77,6 +77,21 @@ def test_a_day_counted_within_the_programme_is_answered_from_its_entries(bundled
     assert answer.citations[0].source == "agenda.yaml"
 
 
+@pytest.mark.parametrize("question, place, entries", [
+    ("what did they do in Copenhagen?", "Copenhagen", "Roundtable for knowledge exchange [1]."),
+    ("what did the delegation do in Denmark?", "Denmark",
+     "Roundtable for knowledge exchange [1] and Visits to EU clusters and organisations in the green sector [2]."),
+])
+def test_what_was_done_in_a_place_is_the_programmes_entries_held_there(bundled, question, place, entries):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.answer == f"In {place}: {entries}"
+    assert all(c.source == "agenda.yaml" and place in c.quote for c in answer.citations)
+    # Asked for names, or for something more, the question is read as before.
+    assert not engine.answer("and which of them were in Belgium?").answer.startswith("In Belgium")
+    assert not engine.answer("what did they learn in Copenhagen?").answer.startswith("In Copenhagen")
+
+
 def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no_one(bundled):
     _, engine = bundled
     # The workshop's sheet: "The announcement places it following the roundtable of 6 November and gives no time."
