@@ -116,6 +116,34 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
     return Answer.quoting(question.text, chunk, quote, lead=f"{who}{value}", short=value)
 
 
+# "Who is the CEO of JobsOhio?", "who heads House of Energy?": the person at an organisation's head, by the
+# noun or verb of that role. General English, not this corpus.
+_ASKS_HEAD = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is|\s+was|\s+are|\s+were)?\s+(?:(?:the|its|their)\s+)?"
+                        r"(?:(ceo|director|president|chair|chairman|chairwoman|chairperson|boss|manager|"
+                        r"head|chief executive|managing director|executive director)\b|(heads|headed)\b)", re.I)
+_HEAD_WORDS = {"heads": "head", "headed": "head", "chief executive": "ceo"}
+
+
+def head_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
+    """Say that the documents name no one at a subject's head when asked who it is ("who is the CEO of
+    JobsOhio?") and the subject's own document has no sentence naming a person beside that role's word
+    ("Its director Fred van Beuningen …" answers for Clean Tech Delta, and the reader quotes it)."""
+    asked = _ASKS_HEAD.match(question.text)
+    if asked is None:
+        return None
+    role = fold(asked.group(1) or asked.group(2))
+    role = _HEAD_WORDS.get(role, role)
+    word = re.compile(rf"\b{re.escape(role)}", re.I)
+    for chunk in store.of_source(entity.source):
+        for start, end in sentence_spans(chunk.text):
+            sentence = chunk.text[start:end]
+            if word.search(sentence) and any(s.kind == "person" for s in find_spans(sentence)):
+                return None
+    shown = "CEO" if role == "ceo" else role
+    return Answer(question.text, f"The documents name no {shown} of {entity.name}. {REFUSAL_HINT}", False,
+                  "extractive")
+
+
 def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
     """Answer "why is the Flemish energy cluster called Flux50?" with the sentence of the subject's own
     document that says what its name means or where it comes from ("\"Flux\" refers to flows of …"), and

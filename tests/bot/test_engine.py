@@ -92,6 +92,23 @@ def test_what_was_done_in_a_place_is_the_programmes_entries_held_there(bundled, 
     assert not engine.answer("what did they learn in Copenhagen?").answer.startswith("In Copenhagen")
 
 
+@pytest.mark.parametrize("question, refusal", [
+    ("who's the CEO of JobsOhio?", "The documents name no CEO of JobsOhio."),  # not "Governor John Kasich"
+    # "heads" is also how the documents call the mission's organiser: the office named is the subject.
+    ("Who heads the Fort Collins Economic Health Office?", "The documents name no head of Fort Collins Economic"),
+])
+def test_who_heads_an_organisation_is_refused_saying_so_when_its_sheet_names_no_one(bundled, question, refusal):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert not answer.grounded and answer.answer.startswith(refusal) and not answer.citations
+
+
+def test_who_heads_an_organisation_whose_sheet_names_its_director_is_read_as_before(bundled):
+    _, engine = bundled
+    answer = engine.answer("who's the director of clean tech delta")
+    assert answer.grounded and "Fred van Beuningen" in answer.answer
+
+
 def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no_one(bundled):
     _, engine = bundled
     # The workshop's sheet: "The announcement places it following the roundtable of 6 November and gives no time."
@@ -474,8 +491,8 @@ def test_ask_cli_json_contract(bundled):
 
 @pytest.mark.parametrize("question_set, answers, refusals", [
     # Never tuned on: written from the documents by a helper that had not seen the engine. The issue's
-    # target is 0.90 / 0.90; these guard today's level (0.778 / 0.682, 75 of 110 refusals, since the seventh,
-    # eighth and ninth batches' near-misses: 5, 4 and 10 of their 12, 12 and 19 refused) with a margin.
+    # target is 0.90 / 0.90; these guard today's level (0.778 / 0.700, 77 of 110 refusals, since the seventh,
+    # eighth and ninth batches' near-misses: 5, 4 and 11 of their 12, 12 and 19 refused) with a margin.
     (TEST_SET, 0.72, 0.66),
     # Tuned on (the reader's weights are fitted here, with the train splits): today 0.898 / 0.938. The
     # threshold refuses 90% of the unanswerable questions of all three together, not of dev alone.
