@@ -99,11 +99,21 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
     would lead with whatever place its best sentence names first ("Stavanger"). Only when that is all the
     question asks besides `known`, the terms that name or describe its subjects: "in which country had inno
     TSD been active in 2006?" asks about something else."""
-    if question.wants != "place" or not question.head:
+    if question.wants != "place":
         return None
-    level = next((key for key, words in _LEVELS.items() if question.head[-1] in words), None)
-    said = set(terms(question.text)) - known
-    if said - _LEVELS.get(level, frozenset()) - _IS_IN:
+    if question.head and question.head[-1] in known:
+        return None  # "tell me what state of green is": the noun asked with is the subject's own name
+    level = next((key for key, words in _LEVELS.items() if question.head and question.head[-1] in words), None)
+    recorded = {key: entity.facts[key] for key in _LEVELS if entity.facts.get(key)}
+    said = set(terms(question.text)) - known - set().union(*(set(terms(v)) for v in recorded.values()))
+    if said - _LEVELS.get(level, frozenset()) - _IS_IN or not (level or said & _IS_IN):
+        return None
+    if level not in recorded and (level or not recorded):
+        # Its sheet's front matter records every place its sources give: "which Swedish city is Sustainable
+        # Business Hub in?" (a region and a country only), "where is the Smart Cities Council based?" (none).
+        missing = f"name no {level} for {entity.name}" if level else f"do not say where {entity.name} is based"
+        return Answer(question.text, f"The documents {missing}. {REFUSAL_HINT}", False, "extractive")
+    if not question.head:
         return None
     value = entity.facts.get(level) if level else None
     found = evidence(store.of_source(entity.source), [value], strict=True) if value else None

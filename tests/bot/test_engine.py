@@ -103,6 +103,20 @@ def test_who_heads_an_organisation_is_refused_saying_so_when_its_sheet_names_no_
     assert not answer.grounded and answer.answer.startswith(refusal) and not answer.citations
 
 
+@pytest.mark.parametrize("question, refusal", [
+    # The front matter records every place a sheet's sources give: none for the Council, no city for the Hub.
+    ("Where is the Smart Cities Council headquartered?", "The documents do not say where Smart Cities Council is"),
+    ("Which Swedish city is Sustainable Business Hub headquartered in?",
+     "The documents name no city for Sustainable Business Hub."),
+])
+def test_where_a_subject_is_at_a_level_its_sheet_does_not_record_is_refused_saying_so(bundled, question, refusal):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert not answer.grounded and answer.answer.startswith(refusal) and not answer.citations
+    # A name holding the noun asked with is no place question ("what state of green is").
+    assert engine.answer("tell me what state of green is").grounded
+
+
 def test_who_heads_an_organisation_whose_sheet_names_its_director_is_read_as_before(bundled):
     _, engine = bundled
     answer = engine.answer("who's the director of clean tech delta")
@@ -491,10 +505,10 @@ def test_ask_cli_json_contract(bundled):
 
 @pytest.mark.parametrize("question_set, answers, refusals", [
     # Never tuned on: written from the documents by a helper that had not seen the engine. The issue's
-    # target is 0.90 / 0.90; these guard today's level (0.778 / 0.700, 77 of 110 refusals, since the seventh,
-    # eighth and ninth batches' near-misses: 5, 4 and 11 of their 12, 12 and 19 refused) with a margin.
+    # target is 0.90 / 0.90; these guard today's level (0.778 / 0.727, 80 of 110 refusals, since the seventh,
+    # eighth and ninth batches' near-misses: 5, 4 and 11 of their 12, 12 and 19 refused at first) with a margin.
     (TEST_SET, 0.72, 0.66),
-    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.898 / 0.938. The
+    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.898 / 0.958. The
     # threshold refuses 90% of the unanswerable questions of all three together, not of dev alone.
     (DEV_SET, 0.82, 0.85),
 ])
