@@ -20,7 +20,7 @@ from bot.extractive import Candidate, Reader, disclaimed
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
-from bot.structured import head_refusal, event_answer, name_answer, place_answer, programme_answer, publication_answer
+from bot.structured import event_answer, head_refusal, name_answer, place_answer, programme_answer, publication_answer
 from bot.subjects import Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms

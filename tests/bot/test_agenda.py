@@ -50,8 +50,8 @@ def test_a_day_with_one_reading_needs_no_note(agenda, typed):
     assert read_day(typed, agenda).reading is None
 
 
-@pytest.mark.parametrize("typed,date,n", [("the first day", dt.date(2018, 11, 6), 1), ("day 2", dt.date(2018, 11, 7), 2),
-                                           ("Last day", dt.date(2018, 11, 9), 4)])
+@pytest.mark.parametrize("typed,date,n", [("the first day", dt.date(2018, 11, 6), 1),
+                                           ("day 2", dt.date(2018, 11, 7), 2), ("Last day", dt.date(2018, 11, 9), 4)])
 def test_a_day_counted_within_the_programme_is_its_nth_day_and_says_so(agenda, typed, date, n):
     day = read_day(typed, agenda)
     assert day.date == date
