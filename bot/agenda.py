@@ -44,6 +44,12 @@ class AgendaEntry(BaseModel):
         """Say whether the entry takes place on (or spans) the day."""
         return self.date is not None and self.date <= day <= (self.date_end or self.date)
 
+    def days(self) -> list[dt.date]:
+        """Return every day the entry takes place on, in order ([] when it is undated)."""
+        if self.date is None:
+            return []
+        return [self.date + dt.timedelta(n) for n in range(((self.date_end or self.date) - self.date).days + 1)]
+
     def when(self) -> str:
         """Describe the date or date range in words."""
         if self.date is None:
@@ -73,12 +79,7 @@ class Agenda(BaseModel):
 
     def days(self) -> list[dt.date]:
         """Return every day the programme covers, in order."""
-        found: set[dt.date] = set()
-        for e in self.entries:
-            if e.date:
-                end = e.date_end or e.date
-                found |= {e.date + dt.timedelta(n) for n in range((end - e.date).days + 1)}
-        return sorted(found)
+        return sorted({day for e in self.entries for day in e.days()})
 
     def countries(self) -> list[str]:
         """Return every country the programme names, in order of appearance."""

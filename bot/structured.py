@@ -294,19 +294,28 @@ def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Questio
         - set().union(*(_entry_place_terms(e) for e in entries))
     if rest or not entries:
         return None
-    chunks = _programme_chunks(store, agenda)
-    parts, citations = [], []
-    for entry in entries:
-        found = evidence(chunks, [f"{entry.title} — date"], strict=True) or evidence(chunks, [entry.title], strict=True)
-        if found is None:
-            continue
-        citations.append(Citation.from_chunk(len(citations) + 1, found[0], found[1], 1.0))
-        parts.append(f"{entry.title} [{len(citations)}]")
+    parts, citations, _ = _cited_entries(_programme_chunks(store, agenda), entries, "date")
     if not parts:
         return None
     when = f"{day.day} {day:%B %Y}"
     return Answer(question.text, f"On {when}: {and_list(parts)}.", True, "extractive", citations,
                   short=and_list([e.title for e in entries]))
+
+
+def _cited_entries(chunks: list[Chunk], entries: list[AgendaEntry],
+                   field: str) -> tuple[list[str], list[Citation], list[str]]:
+    """Return each entry's title with its marker, the citations of the programme's lines that state the field
+    for them (or, failing that, name them), and the titles cited; an entry no line states is left out."""
+    parts, citations, shown = [], [], []
+    for entry in entries:
+        found = evidence(chunks, [f"{entry.title} — {field}"], strict=True) or evidence(chunks, [entry.title],
+                                                                                      strict=True)
+        if found is None:
+            continue
+        citations.append(Citation.from_chunk(len(citations) + 1, found[0], found[1], 1.0))
+        parts.append(f"{entry.title} [{len(citations)}]")
+        shown.append(entry.title)
+    return parts, citations, shown
 
 
 def _programme_at(store: ChunkStore, agenda: Agenda, question: Question) -> Answer | None:
@@ -326,15 +335,7 @@ def _programme_at(store: ChunkStore, agenda: Agenda, question: Question) -> Answ
     if asked - set(terms(place)) - PROGRAMME - MISSION:
         return None  # it asks something more ("what did they learn in Copenhagen?")
     field = "city" if ("city", place) in found else "countries"
-    chunks = _programme_chunks(store, agenda)
-    parts, citations, shown = [], [], []
-    for entry in found[(field, place)]:
-        line = evidence(chunks, [f"{entry.title} — {field}"], strict=True)
-        if line is None:
-            continue
-        citations.append(Citation.from_chunk(len(citations) + 1, line[0], line[1], 1.0))
-        parts.append(f"{entry.title} [{len(citations)}]")
-        shown.append(entry.title)
+    parts, citations, shown = _cited_entries(_programme_chunks(store, agenda), found[(field, place)], field)
     if not parts:
         return None
     return Answer(question.text, f"In {place}: {and_list(parts)}.", True, "extractive", citations,
@@ -404,8 +405,7 @@ def _visit_day(store: ChunkStore, agenda: Agenda, question: Question, asked: set
             continue
         if asked - set(terms(stops[0])) - set(terms(entry.title)) - _VISIT:
             return None  # it asks something more ("when was imec founded?")
-        days = [entry.date + dt.timedelta(n) for n in range((entry.date_end - entry.date).days + 1)]
-        if _dated_elsewhere(store, stops[0], days):
+        if _dated_elsewhere(store, stops[0], entry.days()):
             return None
         return Answer(question.text, f"{entry.date_note} {REFUSAL_HINT}", False, "extractive")
     return None
@@ -494,8 +494,6 @@ def _whole_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
 
 
 def _published(value: str) -> str:
-    import datetime as dt
-
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
