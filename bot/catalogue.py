@@ -63,6 +63,7 @@ class Catalogue:
         self._role_weight = {t: math.log(1 + len(roles) / n) for t, n in df.items()}
         self._any_role_terms = set(df)
         self._names = tuple(n for e in self.entities for n in e.names)
+        self._partial = _partial_names(self.entities)
         self._places = tuple(sorted({e.facts[f] for e in self.entities for f in PLACE_FIELDS if e.facts.get(f)}))
 
     def names(self) -> tuple[str, ...]:
@@ -81,8 +82,9 @@ class Catalogue:
         """Return the subject of a document, if it has one."""
         return next((e for e in self.entities if e.source == source), None)
 
-    def mentioned(self, text: str) -> list[Entity]:
-        """Return the subjects a text names, longest names first, each once.
+    def mentioned(self, text: str, partial: bool = False) -> list[Entity]:
+        """Return the subjects a text names, longest names first, each once; with `partial`, also those it
+        names by part of a name ("the William Factory incubator", "BILAT USA 2.0"; see `_partial_names`).
 
         A name written in capitals ("CLEAN") counts in lower case only in a question typed all in lower
         case; otherwise "clean energy" would be about the cluster.
@@ -98,6 +100,11 @@ class Catalogue:
                     continue
                 used |= set(range(i, i + n))
                 if entity not in found:
+                    found.append(entity)
+        if partial:
+            for pattern, entity, all_own in self._partial:
+                if entity not in found and (pattern.search(text) or lower and all_own
+                                            and re.search(pattern.pattern, text, re.I)):
                     found.append(entity)
         return found
 
@@ -206,6 +213,38 @@ def _states_place(question_terms: set[str], value: str) -> bool:
     """Say whether a question names a place by all its words ("New York"), or its people ("Belgian")."""
     value_terms = set(terms(value))
     return bool(value_terms) and value_terms <= question_terms
+
+
+def _partial_names(entities: list[Entity]) -> list[tuple[re.Pattern, Entity, bool]]:
+    """Return the parts of the subjects' names that name them alone, as people shorten a name ("the William
+    Factory incubator", "Research Triangle's grant", "BILAT USA 2.0"): two or more of a name's words in a row,
+    first and last capitalised, one of them in no other subject's names. Matched as written (capitals and
+    all), or, in a question typed all in lower case, when each of its words is the subject's own ("william
+    factory"; not "smart cities")."""
+    owners: dict[str, set[Entity]] = {}
+    for entity in entities:
+        for name in entity.names:
+            for token in tokens(name):
+                owners.setdefault(token, set()).add(entity)
+    found = []
+    for entity in entities:
+        seen = {fold(n) for n in entity.names}
+        for name in entity.names:
+            words = name.split()
+            for i in range(len(words)):
+                for j in range(i + 2, len(words) + 1):
+                    run = words[i:j]
+                    if " ".join(run).casefold() in seen or not (run[0][:1].isupper() and run[-1][:1].isupper()):
+                        continue
+                    own = [owners.get(t) == {entity} for w in run if terms(w) for t in tokens(w)]
+                    if any(own):
+                        seen.add(" ".join(run).casefold())
+                        # "BILAT USA 2.0" is another project than "BILAT USA 4.0": a name's number is part of it.
+                        numbered = r"(?!\s+\d)" if j < len(words) and re.search(r"\d", words[j]) else ""
+                        pattern = re.compile(r"(?<![\w-])" + r"\s+".join(map(re.escape, run)) + r"(?![\w-])"
+                                             + numbered)
+                        found.append((pattern, entity, all(own)))
+    return found
 
 
 def _entity(source: SourceInfo) -> Entity:

@@ -46,7 +46,7 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
                   earlier: list[Entity] = ()) -> Subjects:
     """Return the subjects of a question; `earlier` are the last turn's, for a follow-up."""
     aside = [e for m in _SET_ASIDE.finditer(question.text) for e in catalogue.mentioned(m.group(1))]
-    named = [e for e in catalogue.mentioned(question.text) if e not in aside]
+    named = [e for e in catalogue.mentioned(question.text, partial=True) if e not in aside]
     asked_for = question.head + question.modifiers
     among = list(earlier) if earlier and _PLURAL_PRONOUN.search(question.text) else None
     existing = (_existential(question, catalogue, store) or _none_there(question, catalogue, store)) \

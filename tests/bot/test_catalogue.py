@@ -49,6 +49,29 @@ def test_a_capitalised_alias_is_no_common_word(catalogue):
     assert [e.name for e in catalogue.mentioned("when was clean formed")] == ["CLEAN"]
 
 
+def test_a_subject_is_named_by_part_of_its_name_that_is_its_own():
+    catalogue = Catalogue([
+        sheet("William Factory Small Business Incubator", MEMBER),
+        sheet("Smart Cities Council", MEMBER),
+        sheet("Nordic Edge", VISITED, aliases="Nordic Edge; Arena Smart City"),
+        sheet("BILAT USA 4.0", PARTNER),
+    ])
+
+    def named(question: str, partial: bool = True) -> list[str]:
+        return [e.name for e in catalogue.mentioned(question, partial=partial)]
+
+    incubator = ["William Factory Small Business Incubator"]
+    assert named("Who is the director of the William Factory incubator?", partial=False) == []
+    assert named("Who is the director of the William Factory incubator?") == incubator
+    assert named("which city is the william factory incubator in?") == incubator
+    # As written, capitals and all; typed in lower case only by words no other subject's names share.
+    assert named("Where was the first Smart Cities Week held?") == ["Smart Cities Council"]
+    assert named("how do they help smart cities?") == []
+    assert named("Which business incubator is in Tacoma?") == []
+    # A name's number is part of it: BILAT USA 2.0 is another project.
+    assert named("How many partners did BILAT USA 2.0 have?") == []
+
+
 def test_a_role_and_a_place_pick_the_subjects(catalogue):
     resolution = catalogue.resolve(set(terms("Which of the visited organisations are Belgian?")))
     assert names(resolution) == ["DSP Valley", "EnergyVille"] and resolution.narrowed
