@@ -16,7 +16,7 @@ from bot.agenda import Agenda
 from bot.answer import MENTION, REFUSAL, Answer, LLMUnavailable
 from bot.catalogue import Catalogue, Entity
 from bot.compose import compose
-from bot.extractive import Candidate, Reader, disclaimed
+from bot.extractive import Candidate, Reader, disclaimed, states_quantity
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
@@ -264,7 +264,7 @@ class AnswerEngine:
             if dated:
                 candidates = dated[:1] + [c for c in candidates if c is not dated[0]]
                 likely = self.reader.answerability(candidates)
-        grounded = likely >= self.threshold and not disclaimed(candidates, asked)
+        grounded = likely >= self.threshold and not disclaimed(candidates, asked) and states_quantity(candidates, asked)
         note = None
         # The model reads better than the sentence ranker, so it sees the passages on weaker evidence,
         # and may itself say that they do not answer.

@@ -99,6 +99,17 @@ def disclaimed(candidates: list[Candidate], question: Question) -> bool:
     return question.wants is not None or candidates[0].features["subject_doc"] > 0
 
 
+def states_quantity(candidates: list[Candidate], question: Question) -> bool:
+    """Say whether the best sentence that does not disclaim states the date, number or amount asked for (the
+    answer quoted): "Its founding members (15 at the time) set the ambition … by 2020" gives no founding year,
+    and "Its long-term funding comes from Ohio's liquor business" no sum. Names and places are not checked
+    so: a sentence may name one in words no span finds ("The Danish ministry of higher education")."""
+    if question.wants not in f.QUANTITIES:
+        return True
+    best = next((c for c in candidates if not c.disclaims), None)
+    return best is not None and best.features["type"] > 0
+
+
 class Reader:
     """Ranks sentences as answers and says whether the best one answers."""
 

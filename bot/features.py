@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.catalogue import Entity
-from bot.question import Question
+from bot.question import FOUNDING, Question
 from bot.spans import Span
 from bot.vectors import QuestionTokens
 from ingest import LexicalIndex, similar, term_set, terms, tokens
@@ -24,7 +24,7 @@ SLOT_WORDS = frozenset(terms("name names title called year date day month time k
 ACCEPTS = {"name": {"name", "person", "place"}, "number": {"number", "duration", "money"}, "duration": {"duration"},
            "date": {"date", "time"}, "time": {"time"}, "place": {"place"}, "person": {"person", "name"},
            "money": {"money"}}
-_QUANTITIES = ("number", "duration", "money", "date", "time")
+QUANTITIES = ("number", "duration", "money", "date", "time")
 _ITEM_SEPARATOR = re.compile(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
 _YEAR = re.compile(r"\b\d{4}\b")
 _CLAUSE = re.compile(r"[,;:()]|\s[–—]\s")
@@ -113,7 +113,7 @@ def given(span: Span, asked: set[str]) -> bool:
     """Say whether the question already gives a span (more than half its words; for a quantity, its
     number): it is no answer then. "four days" answers "how many days": the question gives "days", not "four"."""
     span_terms = set(terms(span.text))
-    if span.kind in _QUANTITIES:
+    if span.kind in QUANTITIES:
         span_terms = {t for t in span_terms if t[:1].isdigit()} or span_terms
     return not span_terms or len(span_terms & asked) * 2 > len(span_terms) or span_terms <= asked
 
@@ -125,10 +125,13 @@ def counts(text: str, span: Span, head: set[str]) -> bool:
 
 def offers(question: Question, spans: list[Span], asked: set[str], text: str) -> float:
     """Return 1 when the sentence states the kind of fact asked for and the question does not already
-    give it; for "how many X", ½ for a number that does not count X."""
+    give it; for "how many X", ½ for a number that does not count X. Asked when something was founded, a
+    date answers only in a clause that says it came to be ("It was set up in 2014", not "by 2020")."""
     if question.wants is None:
         return 1.0
     fresh = [s for s in spans if fits(s, question, asked)]
+    if question.asks_founding:
+        fresh = [s for s in fresh if FOUNDING.search(clause(text, s))]
     if not fresh:
         return 0.0
     if question.wants == "number" and question.head:
@@ -138,19 +141,19 @@ def offers(question: Question, spans: list[Span], asked: set[str], text: str) ->
     return 1.0
 
 
+def clause(text: str, span: Span) -> str:
+    """Return the clause of a sentence that holds a span (between commas, semicolons, brackets, dashes)."""
+    bounds = [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
+    return text[max(b for b in bounds if b <= span.start):min(b for b in bounds if b >= span.end)]
+
+
 def near(question: Question, spans: list[Span], asked: set[str], text: str, predicate: QueryTerms) -> float:
     """Return how much of what the question asks about stands in the same clause as a fact of the kind
     asked for ("founded … in 1984" answers "when was it founded?" better than "founded …, and in 2016 …")."""
     if question.wants is None or predicate.total <= 0:
         return 0.0
-    bounds = [0] + [m.end() for m in _CLAUSE.finditer(text)] + [len(text)]
-    best = 0.0
-    for span in spans:
-        if fits(span, question, asked):
-            start = max(b for b in bounds if b <= span.start)
-            end = min(b for b in bounds if b >= span.end)
-            best = max(best, coverage(predicate, term_set(text[start:end])))
-    return best
+    return max((coverage(predicate, term_set(clause(text, s))) for s in spans if fits(s, question, asked)),
+               default=0.0)
 
 
 def enumeration(text: str) -> list[str]:

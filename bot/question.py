@@ -52,6 +52,12 @@ _REQUEST = re.compile(r"^\s*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|p
 _LIST_VERB = re.compile(r"^\s*(?:please\s+)?(?:list|name|enumerate|give me (?:a list of|the))\b", re.I)
 _PERSON_ROLE = frozenset(_HEAD_KINDS["person"].split()) - {"people", "person"}
 _NAME_WORDS = frozenset(terms("name names title titles brand"))
+# How English says that something came to be: "founded", "set it up", "got started", "opened"… General
+# English, not this corpus. Asked "when was X founded?", a date answers only beside such a word.
+FOUNDING = re.compile(r"\b(?:(?:co-?)?found(?:ed|ing|s)?|establish\w*|set(?:s|ting)?\s+(?:\w+\s+)?up|creat\w*|"
+                      r"form(?:ed|s|ing|ation)?|start(?:ed|s)?|began|begin\w*|begun|launch\w*|open(?:ed|s)?|"
+                      r"incorporat\w*|inaugurat\w*|born|inception|origins?)\b", re.I)
+_ASPECT = re.compile(r"\b(?:start(?:ed|s)?|began|begin\w*|begun)\s+\w+ing\b", re.I)  # "start calling itself"
 _YEAR_WORDS = frozenset(terms("year years decade"))  # "which year": a date without one does not answer
 _SINGULAR_S = frozenset("news series headquarters business analysis basis status us gas campus process".split())
 
@@ -74,6 +80,12 @@ class Question:
     def wants_year(self) -> bool:
         """Say whether the date asked for is a year ("in which year …?"): "6 November" does not answer it."""
         return self.wants == "date" and bool(_YEAR_WORDS & set(self.head))
+
+    @property
+    def asks_founding(self) -> bool:
+        """Say whether the date asked for is when something came to be ("when was CLEAN formed?"), not
+        when it started doing something ("when did SRI start calling itself …?")."""
+        return self.wants == "date" and bool(FOUNDING.search(self.text)) and not _ASPECT.search(self.text)
 
     @property
     def classifies(self) -> bool:

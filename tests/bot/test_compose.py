@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.compose import compose, trim
-from bot.extractive import Candidate
-from bot.features import enumeration, given
+from bot.extractive import Candidate, states_quantity
+from bot.features import enumeration, given, offers
 from bot.question import analyse
 from bot.retrieval import Passage
 from bot.spans import Span, find_spans
@@ -93,6 +93,25 @@ def test_a_year_question_is_answered_by_a_date_that_has_a_year():
     assert "2018" in short
     short, _, _ = compose(analyse("When did the visit take off?"), [day_only])
     assert short == "the 6th of November"  # any date answers "when"
+
+
+def test_a_founding_date_is_one_stated_beside_a_word_for_coming_to_be():
+    asked = analyse("In what year was Clean Tech Delta founded?")
+    goal = "Its founding members (15 at the time) set the ambition of leading in applied cleantech by 2020."
+    for text, offered in ((goal, 0.0), ("It was set up in 2014 as part of a national strategy.", 1.0),
+                          ("Its first building, EnergyVille I, was inaugurated on 22 September 2016.", 1.0)):
+        assert offers(asked, find_spans(text), set(), text) == offered, text
+    # Any date answers when something else happened.
+    assert offers(analyse("By when did Clean Tech Delta want to lead?"), find_spans(goal), set(), goal) == 1.0
+
+
+def test_a_date_or_number_asked_for_is_not_answered_by_a_sentence_without_one():
+    funding = candidate("Its long-term funding comes from Ohio's wholesale liquor business.")
+    funding.features["type"] = 0.0  # it states no sum
+    assert not states_quantity([funding], analyse("How much money does JobsOhio get from liquor each year?"))
+    assert states_quantity([funding], analyse("Where does JobsOhio get its money from?"))  # no quantity asked
+    funding.features["type"] = 1.0
+    assert states_quantity([funding], analyse("How much money does JobsOhio get from liquor each year?"))
 
 
 def test_who_did_it_in_the_passive_is_the_agent_after_by():

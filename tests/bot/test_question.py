@@ -87,3 +87,16 @@ def test_the_noun_a_question_asks_for_one_of(question, head, modifiers):
 ])
 def test_the_focus_an_answer_must_address(question, focus):
     assert analyse(question).focus == focus
+
+
+@pytest.mark.parametrize("question, founding", [
+    ("When was CLEAN formed?", True),
+    ("What year did the International Cleantech Network get started?", True),
+    ("When did EnergyVille's building open?", True),
+    ("In what year was Clean Tech Delta set up?", True),
+    ("When did Stanford Research Institute start calling itself SRI International?", False),  # a change of name
+    ("When did imec join EnergyVille?", False),
+    ("Who founded State of Green?", False),  # a name, not a date
+])
+def test_a_date_asked_for_is_when_something_came_to_be(question, founding):
+    assert analyse(question).asks_founding == founding
