@@ -15,6 +15,7 @@ from bot.agenda import PROGRAMME_DAY, Agenda, AgendaEntry, parse_day
 from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.compose import trim
+from bot.extractive import DISCLAIMER
 from bot.question import Question
 from bot.spans import find_spans
 from ingest import Chunk, ChunkStore, fold, sentence_spans, terms, tokens
@@ -132,6 +133,14 @@ _ASKS_HEAD = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is|\s+was|\s+are|\s+we
                         r"(?:(ceo|director|president|chair|chairman|chairwoman|chairperson|boss|manager|"
                         r"head|chief executive|managing director|executive director)\b|(heads|headed)\b)", re.I)
 _HEAD_WORDS = {"heads": "head", "headed": "head", "chief executive": "ceo"}
+# "Who runs the IC² Institute?", "who was in charge of House of Energy?": who runs it, person or organisation.
+_ASKS_RUN = re.compile(r"^\s*(?:and\s+)?who(?:'s|’s|\s+is|\s+was|\s+are|\s+were)?\s+(?:currently\s+|now\s+)?"
+                       r"(?:runs|ran|running|leads|led|leading|manages|managed|managing|directs|directed|"
+                       r"in\s+charge\s+of)\b", re.I)
+# Any word of running something, which a sentence naming who runs a subject would use.
+_RUNS = re.compile(r"\b(?:run|runs|ran|running|lead(?:s|er|ers|ership)?|led|head(?:s|ed)?|"
+                   r"manag(?:e|es|ed|er|ers|ing|ement)|direct(?:s|ed|or|ors)|chair\w*|in charge|chief|ceo|president|"
+                   r"coordinat\w*|operat(?:e|es|ed|or))\b", re.I)
 
 
 def head_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
@@ -140,7 +149,7 @@ def head_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answe
     ("Its director Fred van Beuningen …" answers for Clean Tech Delta, and the reader quotes it)."""
     asked = _ASKS_HEAD.match(question.text)
     if asked is None:
-        return None
+        return _run_refusal(store, question, entity)
     role = fold(asked.group(1) or asked.group(2))
     role = _HEAD_WORDS.get(role, role)
     word = re.compile(rf"\b{re.escape(role)}", re.I)
@@ -152,6 +161,20 @@ def head_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answe
     shown = "CEO" if role == "ceo" else role
     return Answer(question.text, f"The documents name no {shown} of {entity.name}. {REFUSAL_HINT}", False,
                   "extractive")
+
+
+def _run_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:
+    """Say that the documents do not say who runs a subject ("Who runs the IC² Institute these days?") when
+    its own document has no sentence with a word of running anything, but one saying it does not know."""
+    if not _ASKS_RUN.match(question.text):
+        return None
+    for chunk in store.of_source(entity.source):
+        for start, end in sentence_spans(chunk.text):
+            sentence = chunk.text[start:end]
+            if _RUNS.search(sentence) and not DISCLAIMER.search(sentence):
+                return None
+    named = next((n for n in entity.names if fold(n) in fold(question.text)), entity.name)
+    return Answer(question.text, f"The documents do not say who runs {named}. {REFUSAL_HINT}", False, "extractive")
 
 
 def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer | None:

@@ -96,6 +96,10 @@ def test_what_was_done_in_a_place_is_the_programmes_entries_held_there(bundled, 
     ("who's the CEO of JobsOhio?", "The documents name no CEO of JobsOhio."),  # not "Governor John Kasich"
     # "heads" is also how the documents call the mission's organiser: the office named is the subject.
     ("Who heads the Fort Collins Economic Health Office?", "The documents name no head of Fort Collins Economic"),
+    # Who runs it, when its sheet has no word of running anything but the one saying it does not know.
+    ("Who runs the IC² Institute these days?", "The documents do not say who runs IC² Institute."),
+    ("who is in charge of the California Technology Council?",
+     "The documents do not say who runs California Technology Council."),
 ])
 def test_who_heads_an_organisation_is_refused_saying_so_when_its_sheet_names_no_one(bundled, question, refusal):
     _, engine = bundled
@@ -121,6 +125,8 @@ def test_who_heads_an_organisation_whose_sheet_names_its_director_is_read_as_bef
     _, engine = bundled
     answer = engine.answer("who's the director of clean tech delta")
     assert answer.grounded and "Fred van Beuningen" in answer.answer
+    answer = engine.answer("who runs the Norwegian programme that Nordic Edge's cluster got into?")
+    assert answer.grounded and "Innovation Norway" in answer.answer
 
 
 def test_a_sentence_saying_no_time_is_given_settles_a_time_question_not_a_yes_no_one(bundled):
