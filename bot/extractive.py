@@ -34,6 +34,8 @@ FEATURES = ("dense", "dense_before", "opening", "lexical", "context", "rest", "m
 # tells a near miss (the subject is there, the asked-for fact is not).
 ANSWERABILITY_FEATURES = ("margin", "dense", "maxsim_rest", "rest", "type", "focus", "subject_doc",
                           "off_subject", "doc_miss", "no_subject", "typed", "yes_no", "listing", "bias")
+# A question about the present ("how many members does it have *now*?"). General English.
+_NOW = re.compile(r"\b(?:now|nowadays|today|currently|these days|so far|to date|at present|at the moment)\b", re.I)
 # A sentence that says the documents do not know is not an answer, however well it matches.
 DISCLAIMER = re.compile(r"\b(?:does not|doesn't|do not|did not|not) (?:say|give|state|name|mention)|\bgives? no\b|"
                         r"\bno public source\b|\bsays nothing\b|\bnot (?:known|stated|given)\b", re.I)
@@ -102,12 +104,16 @@ def disclaimed(candidates: list[Candidate], question: Question) -> bool:
 def states_quantity(candidates: list[Candidate], question: Question) -> bool:
     """Say whether the best sentence that does not disclaim states the date, number or amount asked for (the
     answer quoted): "Its founding members (15 at the time) set the ambition … by 2020" gives no founding year,
-    and "Its long-term funding comes from Ohio's liquor business" no sum. Names and places are not checked
-    so: a sentence may name one in words no span finds ("The Danish ministry of higher education")."""
+    and "Its long-term funding comes from Ohio's liquor business" no sum. Asked how many there are now, a
+    figure the sentence dates ("began in October 2015 with nine organisations") is no answer either. Names and
+    places are not checked so: a sentence may name one in words no span finds ("The Danish ministry of …")."""
     if question.wants not in f.QUANTITIES:
         return True
     best = next((c for c in candidates if not c.disclaims), None)
-    return best is not None and best.features["type"] > 0
+    if best is None or best.features["type"] <= 0:
+        return False
+    return not (question.wants == "number" and _NOW.search(question.text)
+                and any(s.kind == "date" for s in best.spans))
 
 
 class Reader:

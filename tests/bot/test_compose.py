@@ -112,6 +112,11 @@ def test_a_date_or_number_asked_for_is_not_answered_by_a_sentence_without_one():
     assert states_quantity([funding], analyse("Where does JobsOhio get its money from?"))  # no quantity asked
     funding.features["type"] = 1.0
     assert states_quantity([funding], analyse("How much money does JobsOhio get from liquor each year?"))
+    # Asked how many there are now, a figure the sentence dates is no answer.
+    start = candidate("Work towards the cluster began in October 2015 with nine organisations.")
+    start.features["type"] = 1.0
+    assert states_quantity([start], analyse("How many organisations started the Flemish energy cluster?"))
+    assert not states_quantity([start], analyse("How many members does the Flemish energy cluster have now?"))
 
 
 def test_who_did_it_in_the_passive_is_the_agent_after_by():
