@@ -47,7 +47,8 @@ _LEVELS = {"country": frozenset(terms("country nation")), "region": frozenset(te
            "city": frozenset(terms("city town"))}
 # What a question asking where a subject is may say besides the subject (general English; "organisation"
 # stands for its synonyms, "company", "body"…, as the text analysis reads them).
-_IS_IN = frozenset(terms("based located headquartered situated seated home come comes came from origin organisation"))
+_IS_IN = frozenset(terms("based located headquartered situated seated home come comes came from origin organisation "
+                   "office offices headquarters hq seat"))
 # A question about what a name means, where or when it comes from, and a sentence that says (general English).
 _ASKS_NAME = re.compile(r"\b(?:why|how come)\b.*\b(?:called|named)\b|\bnamed (?:after|for)\b|"
                         r"\b(?:behind|origin of|meaning of)\s+(?:the|its|their)\s+name\b|"

@@ -112,6 +112,7 @@ def test_who_heads_an_organisation_is_refused_saying_so_when_its_sheet_names_no_
     ("Where is the Smart Cities Council headquartered?", "The documents do not say where Smart Cities Council is"),
     ("Which Swedish city is Sustainable Business Hub headquartered in?",
      "The documents name no city for Sustainable Business Hub."),
+    ("which city is the Sustainable Business Hub's office in?", "The documents name no city for Sustainable"),
 ])
 def test_where_a_subject_is_at_a_level_its_sheet_does_not_record_is_refused_saying_so(bundled, question, refusal):
     _, engine = bundled
