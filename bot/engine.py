@@ -20,7 +20,15 @@ from bot.extractive import Candidate, Reader, disclaimed, states_quantity
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
-from bot.structured import event_answer, head_refusal, name_answer, place_answer, programme_answer, publication_answer
+from bot.structured import (
+    event_answer,
+    head_refusal,
+    name_answer,
+    place_answer,
+    place_check,
+    programme_answer,
+    publication_answer,
+)
 from bot.subjects import Subjects, find_subjects
 from bot.vectors import SentenceVectors, WordVectors
 from ingest import ChunkStore, IndexProblem, LexicalIndex, newest_versions, terms
@@ -219,6 +227,7 @@ class AnswerEngine:
         # is also how the documents call the mission's organiser.
         head_of = about.named[0] if len(about.named) == 1 else target[0]
         return (place_answer(self.store, asked, target[0], known, described=bool(described))
+                or place_check(self.store, self.catalogue(), asked, target[0])
                 or name_answer(self.store, asked, target[0]) or head_refusal(self.store, asked, head_of))
 
     def _passages(self, asked: Question, query_vector: np.ndarray, lexical: LexicalIndex,

@@ -45,6 +45,7 @@ HELD_BY = frozenset(terms("organise organised organiser organisers organisation 
 # The levels of place a subject's front matter records, by the nouns that ask for each.
 _LEVELS = {"country": frozenset(terms("country nation")), "region": frozenset(terms("state region province")),
            "city": frozenset(terms("city town"))}
+_SHOWN = {"country": "country", "region": "state or region", "city": "city"}
 # What a question asking where a subject is may say besides the subject (general English; "organisation"
 # stands for its synonyms, "company", "body"…, as the text analysis reads them).
 _IS_IN = frozenset(terms("based located headquartered situated seated home come comes came from origin organisation "
@@ -126,6 +127,38 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
     quote = trim(sentence, (where, where + len(value)))
     who = f"{entity.name}: " if described else ""
     return Answer.quoting(question.text, chunk, quote, lead=f"{who}{value}", short=value)
+
+
+# "Is The Vault based in California?": whether a subject is in a place (general English).
+_IS_IT_IN = re.compile(r"^\s*(?i:is|was|are|were)\b.*?\s(?:based|located|headquartered|situated|seated)?\s*"
+                       r"\bin\s+(?:the\s+)?([A-Z][\w'’ -]*?)\s*\??\s*$")
+
+
+def place_check(store: ChunkStore, catalogue: Catalogue, question: Question, entity: Entity) -> Answer | None:
+    """Answer "Is imec based in the Netherlands?" from the place its own document records at that place's
+    level (a city, a state or region, a country, as the front matter records places): "Yes, in …" or "No,
+    in …", cited with a sentence that states it; and say so when its sheet records no place at that level
+    ("Is The Vault based in California?"). A place no sheet records is left to the reader."""
+    asked = _IS_IT_IN.match(question.text) if question.yes_no else None
+    if asked is None:
+        return None
+    place = fold(asked.group(1))
+    level = next((key for key in _LEVELS for e in catalogue.entities if fold(e.facts.get(key) or "") == place), None)
+    if level is None:
+        return None
+    value = entity.facts.get(level)
+    if not value:
+        missing = f"name no {_SHOWN[level]} for {entity.name}" if any(entity.facts.get(k) for k in _LEVELS) \
+            else f"do not say where {entity.name} is based"
+        return Answer(question.text, f"The documents {missing}. {REFUSAL_HINT}", False, "extractive")
+    found = evidence(store.of_source(entity.source), [value], strict=True)
+    if found is None:
+        return None
+    chunk, sentence = found
+    where = max(0, fold(sentence).find(fold(value)))
+    verdict = "Yes" if fold(value) == place else "No"
+    return Answer.quoting(question.text, chunk, trim(sentence, (where, where + len(value))),
+                          lead=f"{verdict}, in {value}", short=value)
 
 
 # "Who is the CEO of JobsOhio?", "who heads House of Energy?": the person at an organisation's head, by the

@@ -122,6 +122,19 @@ def test_where_a_subject_is_at_a_level_its_sheet_does_not_record_is_refused_sayi
     assert engine.answer("tell me what state of green is").grounded
 
 
+@pytest.mark.parametrize("question, answer", [
+    ("Is EnergyVille located in Genk?", "Yes, in Genk [1]"),
+    ("Is imec based in the Netherlands?", "No, in Belgium [1]"),  # the country its sheet records
+    ("Is Cluster Excellence Denmark headquartered in Copenhagen?", "The documents name no city for Cluster Excel"),
+    ("Is The Vault based in California?", "The documents do not say where The Vault is based."),
+])
+def test_whether_a_subject_is_in_a_place_is_read_from_its_sheet(bundled, question, answer):
+    _, engine = bundled
+    result = engine.answer(question)
+    assert result.answer.startswith(answer)
+    assert result.grounded == bool(result.citations) == answer.endswith("[1]")
+
+
 def test_who_heads_an_organisation_whose_sheet_names_its_director_is_read_as_before(bundled):
     _, engine = bundled
     answer = engine.answer("who's the director of clean tech delta")
