@@ -183,7 +183,7 @@ class Catalogue:
 
 # Verbs that say nothing about which subjects are meant ("which incubators *are based* in …").
 _EMPTY = frozenset(terms("be is are was were based located come comes came from part actually named list name "
-                         "one ones which"))
+                         "one ones which include includes included"))
 # The one noun too general to pick subjects by on its own ("which organisations …" asks about all).
 _GENERIC = frozenset(terms("organisation"))
 

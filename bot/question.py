@@ -46,6 +46,7 @@ _CLASSIFIES = re.compile(r"^\s*(?:is|was|are|were)\b[^?]*?\b(?:an?|still)\s"
                          r"|\b(?:what|which)\s+(?:kind|type|sort)s?\s+of\b", re.I)
 _YES_NO = re.compile(r"^\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would|should)\b", re.I)
 _TAG = re.compile(r"(?:,\s*|\s+)(?:right|correct|true|isn'?t it|wasn'?t it|didn'?t they|yes or no)\s*\??\s*$", re.I)
+_WH_TAIL = re.compile(r"[.?!]\s*(?:and\s+)?(?:if so,?\s*)?(?:who|which(?:\s+ones?)?|where|when)\s*\??\s*$", re.I)
 _WHO_WERE = re.compile(r"^\s*who\s+(?:were|are)\b", re.I)
 _REQUEST = re.compile(r"^\s*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+)"
                       r"(?=(?:list|name|enumerate|tell|give|show|say|explain|describe)\b)", re.I)
@@ -111,13 +112,15 @@ def analyse(text: str, previous: str | None = None, standalone: str | None = Non
     asked = text[request.end():] if request else text
     words = [w.removesuffix("'s").removesuffix("’s") for w in re.findall(r"[^\W_][\w'’-]*", asked)]
     head_words, modifiers = _head(words)
-    one = _one_of(words) if head_words in ([], ["one"]) else None
+    ones = [w.casefold() for w in head_words] == ["ones"]
+    one = _one_of(words) if head_words in ([], ["one"]) else _among(words) if ones else None
     if one is not None:  # "One of the visited clusters is Norwegian. Which one?": one cluster
         head_words, modifiers = _head(["which", *words[one + 1:]])
-    yes_no = bool(_YES_NO.match(asked) or _TAG.search(asked))
+    # "Was anyone in the delegation from Washington state? Who?" asks who.
+    yes_no = bool(_YES_NO.match(asked) or _TAG.search(asked)) and not _WH_TAIL.search(asked)
     wants = None if yes_no else _wants(asked.casefold(), [w.casefold() for w in words], head_words)
     plural = bool(head_words) and _plural(head_words[-1]) and wants in ("name", "place", "person", None) \
-        and one is None
+        and (one is None or ones)
     wants_list = not yes_no and (plural or bool(_LIST_VERB.match(asked) or _WHO_WERE.match(asked)))
     return Question(text, standalone or text, previous, wants, yes_no, wants_list,
                     tuple(t for w in head_words for t in terms(w)), tuple(t for w in modifiers for t in terms(w)),
@@ -190,6 +193,15 @@ def _head(words: list[str]) -> tuple[list[str], list[str]]:
         if i == 0 and word in ("list", "name", "enumerate"):
             return _head(["which", *words[1:]])  # "list the visited clusters": as "which visited clusters"
     return [], []
+
+
+def _among(words: list[str]) -> int | None:
+    """Return where the group stands that a question asking "which ones?" opens with ("*Of* the Danish
+    organisations on the visit list, which ones are in Copenhagen?"), as the word before it; else None."""
+    folded = [w.casefold() for w in words]
+    if folded[:1] in (["of"], ["among"], ["amongst"]):
+        return 0
+    return 1 if folded[:2] == ["out", "of"] else None
 
 
 def _one_of(words: list[str]) -> int | None:

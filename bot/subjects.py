@@ -42,6 +42,13 @@ class Subjects:
         return [e for e in self.entities if e not in self.named]
 
 
+def _place_level(text: str) -> set[str]:
+    """Return the level word a place name carries ("from Washington *state*", "Copenhagen *city*"): part of
+    the place, not something more the question asks about."""
+    levels = re.finditer(r"\b[A-Z][\w’'-]*\s+(state|city|region|province)\b", text)
+    return {t for m in levels for t in terms(m.group(1))}
+
+
 def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
                   earlier: list[Entity] = ()) -> Subjects:
     """Return the subjects of a question; `earlier` are the last turn's, for a follow-up."""
@@ -60,7 +67,7 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     # "Did they go to Sweden?" asks about a claim, not about the organisations in Sweden; "who is the head of
     # Nordic Edge?" asks for a person, whom no organisation's role describes.
     resolution = None if question.yes_no and not named or question.wants == "person" else catalogue.resolve(
-        set(terms(question.text)) - _kind_noun(question.text), among, asked_for)
+        set(terms(question.text)) - _kind_noun(question.text) - _place_level(question.text), among, asked_for)
     if resolution and aside:  # the others of the role, place or kind: "who else was in the delegation?"
         resolution = replace(resolution, entities=[e for e in resolution.entities if e not in aside])
     if resolution and resolution.entities and (
@@ -223,4 +230,5 @@ def _asks_which(question: Question, catalogue: Catalogue, resolution: Resolution
     # A place or kind picked the subjects, or a role picked one ("who was the US partner of the mission?"),
     # and that is all the question says.
     return (resolution.narrowed or resolution.by_role and (len(resolution.entities) == 1 or not question.head)) and \
-        catalogue.only_describes(set(terms(question.text)), resolution, question.head + question.modifiers)
+        catalogue.only_describes(set(terms(question.text)) - _place_level(question.text), resolution,
+                                 question.head + question.modifiers)

@@ -135,6 +135,16 @@ def test_whether_a_subject_is_in_a_place_is_read_from_its_sheet(bundled, questio
     assert result.grounded == bool(result.citations) == answer.endswith("[1]")
 
 
+@pytest.mark.parametrize("question, listed", [
+    ("Was anyone in the delegation from Washington state? Who?", "William Factory Small Business Incubator [1]."),
+    ("of the Danish organisations on the visit list, which ones are in Copenhagen?", "CLEAN [1] and State of Green"),
+])
+def test_which_of_a_group_are_in_a_place_is_listed_from_the_sheets(bundled, question, listed):
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert answer.grounded and answer.answer.startswith(listed)
+
+
 def test_who_heads_an_organisation_whose_sheet_names_its_director_is_read_as_before(bundled):
     _, engine = bundled
     answer = engine.answer("who's the director of clean tech delta")

@@ -100,3 +100,15 @@ def test_the_focus_an_answer_must_address(question, focus):
 ])
 def test_a_date_asked_for_is_when_something_came_to_be(question, founding):
     assert analyse(question).asks_founding == founding
+
+
+def test_which_ones_of_a_group_the_question_opens_with_asks_for_that_group():
+    asked = analyse("Of the Danish organisations on the visit list, which ones are in Copenhagen?")
+    assert asked.head == analyse("Which organisations are in Copenhagen?").head and asked.wants_list
+    assert asked.wants == "name"
+
+
+def test_a_yes_no_question_followed_by_who_asks_who():
+    asked = analyse("Was anyone in the delegation from Washington state? Who?")
+    assert not asked.yes_no and asked.wants == "name"
+    assert analyse("Was anyone in the delegation from Washington state?").yes_no
