@@ -37,6 +37,10 @@ log = logging.getLogger(__name__)
 
 LLM_GATE = 0.5  # share of the refusal threshold at which the LLM still gets to read the passages
 _FOLLOW_UP_START = re.compile(r"^\s*(and|but|also|so|then|what about|how about|what of|and what|ok|okay)\b", re.I)
+_YEAR = re.compile(r"\b(?:1[89]|20)\d\d\b")
+# A year the question gives as a fact ("in 2005"), not as a bound ("before 2015"). General English.
+_GIVEN_YEAR = re.compile(r"(?:\b(\w+)\s+)?\b((?:1[89]|20)\d\d)\b")
+_BOUND = re.compile(r"before|after|since|until|till|by|than|from|pre|post|between|around|circa|about", re.I)
 _STILL = re.compile(r"\b(?:still|anymore|any more|any longer|no longer|nowadays|today)\b", re.I)
 _PRONOUN = re.compile(r"\b(them|they|it|its|their|theirs|there|those|these|he|she|him|her|that one|this one)\b", re.I)
 
@@ -265,6 +269,13 @@ class AnswerEngine:
             opening = [c for c in candidates if c.passage.chunk.source == named[0].source and c.features["opening"]]
             if opening:
                 candidates = opening[:1] + [c for c in candidates if c is not opening[0]]
+                likely = self.reader.answerability(candidates)
+        years = {m.group(2) for m in _GIVEN_YEAR.finditer(asked.text) if not _BOUND.fullmatch(m.group(1) or "")}
+        if years:
+            # "Where did DSP Valley branch out to in 2005?": the year the question gives is part of what it asks.
+            dated = [c for c in candidates if years & set(_YEAR.findall(c.text))]
+            if dated and dated[0] is not candidates[0]:
+                candidates = dated + [c for c in candidates if c not in dated]
                 likely = self.reader.answerability(candidates)
         if asked.yes_no and len(named) == 1 and _STILL.search(asked.text):
             # "Is SRI still part of Stanford?": whether a state lasts, a dated change in its own document says.

@@ -584,3 +584,12 @@ def test_a_start_while_another_process_indexes_answers_from_the_index_as_it_stan
     finally:
         close_engine(engine)
     assert "not indexing at start: A re-index is already running" in caplog.text
+
+
+def test_a_year_the_question_gives_picks_the_sentence_that_states_it(bundled):
+    _, engine = bundled
+    answer = engine.answer("Where did DSP Valley branch out to in 2005?")
+    assert answer.grounded and "Eindhoven" in answer.answer
+    # A year given as a bound is no fact to match: the founding year answers "before 2015?".
+    answer = engine.answer("Was Cluster Excellence Denmark already around before 2015?")
+    assert answer.grounded and "2014" in answer.answer
