@@ -118,7 +118,11 @@ class Catalogue:
         """
         if among is not None:
             return self._narrow(among, [], question_terms, set(head))
-        roles = self.roles(question_terms)
+        # "Which Dutch cluster welcomed the 12 US organisations?": a role none of whose subjects is in the place
+        # the noun asked with states is not the one it describes.
+        stated = {p for p in self._places if _states_place(set(head), p)}
+        roles = [r for r in self.roles(question_terms)
+                 if not stated or any(e.facts.get(k) in stated for e in self._with_role(r) for k in PLACE_FIELDS)]
         for role in roles:
             resolution = self._narrow(self._with_role(role), [("role", role)], question_terms, set(head))
             if resolution.narrowed:

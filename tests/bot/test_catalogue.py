@@ -79,6 +79,13 @@ def test_a_role_and_a_place_pick_the_subjects(catalogue):
     assert names(resolution) == ["JobsOhio"]
 
 
+def test_a_role_none_of_whose_subjects_is_in_the_place_asked_for_is_not_the_one_described(catalogue):
+    # "the 12 US organisations" recalls the delegation, but none of its members is the Danish cluster asked for.
+    question = analyse("Which Danish cluster welcomed the 12 US organisations?")
+    resolution = catalogue.resolve(set(terms(question.text)), head=question.head + question.modifiers)
+    assert resolution is None or "Urban Future Lab" not in names(resolution)
+
+
 def test_a_role_alone_resolves_a_description(catalogue):
     resolution = catalogue.resolve(set(terms("What was the original name of the mission's American partner?")))
     assert names(resolution) == ["SRI International"] and not resolution.narrowed
