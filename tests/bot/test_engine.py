@@ -592,3 +592,12 @@ def test_a_year_the_question_gives_picks_the_sentence_that_states_it(bundled):
     # A year given as a bound is no fact to match: the founding year answers "before 2015?".
     answer = engine.answer("Was Cluster Excellence Denmark already around before 2015?")
     assert answer.grounded and "2014" in answer.answer
+
+
+def test_who_did_something_is_not_answered_by_a_quoted_title(bundled):
+    _, engine = bundled
+    # The announcement names the co-creation workshop "Building New Transatlantic Cluster Collaborations", not
+    # who ran it.
+    answer = engine.answer("Who ran the co-creation workshop?")
+    assert not answer.grounded and not answer.citations
+    assert engine.answer("What was the co-creation workshop called?").grounded
