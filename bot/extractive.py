@@ -190,7 +190,7 @@ class Reader:
                 "type": f.offers(question, spans, asked, text),
                 "near": f.near(question, spans, asked, text, predicate),
                 "focus": f.focus(question, s.chunk.words[s.index] | s.context_words, sentence_terms | s.context,
-                                 vectors),
+                                 vectors, text),
                 "length": math.log(1 + len(sentence_terms)),
                 "items": f.items(question, spans, asked, text),
                 "doc_miss": f.missing(predicate, documents[s.passage.chunk.source]),

@@ -177,14 +177,17 @@ def items(question: Question, spans: list[Span], asked: set[str], text: str) -> 
 
 
 def focus(question: Question, words: frozenset[str], sentence_terms: frozenset[str],
-          vectors: dict[str, np.ndarray]) -> float:
-    """Return how well the sentence addresses the question's focus: 1 for the word itself, else its
+          vectors: dict[str, np.ndarray], text: str = "") -> float:
+    """Return how well the sentence addresses the question's focus: 1 for the word itself, or any word for
+    coming to be when the focus is one ("who *set up* …" is answered by "It was formed by …"), else its
     best cosine with a word of the sentence; 1 when the question has no focus."""
     if not question.focus:
         return 1.0
+    founding = FOUNDING.search(question.text)
     got = []
     for word in question.focus:
-        if any(covers(term, sentence_terms) for term in terms(word)):
+        if any(covers(term, sentence_terms) for term in terms(word)) or (
+                founding and word in founding.group(0).casefold().split() and FOUNDING.search(text)):
             got.append(1.0)
         elif words:
             got.append(max(0.0, float((np.stack([vectors[w] for w in words]) @ vectors[word]).max())))

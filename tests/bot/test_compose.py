@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from bot.compose import compose, trim
 from bot.extractive import Candidate, states_quantity
-from bot.features import enumeration, given, offers
+from bot.features import enumeration, focus, given, offers
 from bot.question import analyse
 from bot.retrieval import Passage
 from bot.spans import Span, find_spans
-from ingest import Chunk
+from ingest import Chunk, term_set
 
 ANNOUNCEMENT = ("From the 6th to the 9th of November 2018, inno TSD with U.S. project partner SRI, led a visiting "
                 "delegation of 12 American business associations, research and innovation networks, and cluster "
@@ -103,6 +103,14 @@ def test_a_founding_date_is_one_stated_beside_a_word_for_coming_to_be():
         assert offers(asked, find_spans(text), set(), text) == offered, text
     # Any date answers when something else happened.
     assert offers(analyse("By when did Clean Tech Delta want to lead?"), find_spans(goal), set(), goal) == 1.0
+
+
+def test_who_set_it_up_is_addressed_by_any_word_for_coming_to_be():
+    asked = analyse("Who set up the Research Triangle Cleantech Cluster?")
+    formed = "It was formed by the Research Triangle Regional Partnership."
+    assert asked.focus == ("set",) and focus(asked, frozenset(), term_set(formed), {}, formed) == 1.0
+    other = "It is an initiative of business, government and academic leaders."
+    assert focus(asked, frozenset(), term_set(other), {}, other) == 0.0
 
 
 def test_a_date_or_number_asked_for_is_not_answered_by_a_sentence_without_one():
