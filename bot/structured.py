@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 
 from bot.agenda import PROGRAMME_DAY, Agenda, AgendaEntry, parse_day
 from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
@@ -114,19 +115,29 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
     if level not in recorded and (level or not recorded):
         # Its sheet's front matter records every place its sources give: "which Swedish city is Sustainable
         # Business Hub in?" (a region and a country only), "where is the Smart Cities Council based?" (none).
-        missing = f"name no {level} for {entity.name}" if level else f"do not say where {entity.name} is based"
-        return Answer(question.text, f"The documents {missing}. {REFUSAL_HINT}", False, "extractive")
+        return _no_place(question, entity, level)
     if not question.head:
         return None
     value = entity.facts.get(level) if level else None
-    found = evidence(store.of_source(entity.source), [value], strict=True) if value else None
+    who = f"{entity.name}: " if described else ""
+    return _quote_place(store, question, entity, value, f"{who}{value}") if value else None
+
+
+def _no_place(question: Question, entity: Entity, shown: str | None) -> Answer:
+    """Say that a subject's sheet records no place at a level (`shown`, as the reply names it), or none at all."""
+    missing = f"name no {shown} for {entity.name}" if shown else f"do not say where {entity.name} is based"
+    return Answer(question.text, f"The documents {missing}. {REFUSAL_HINT}", False, "extractive")
+
+
+def _quote_place(store: ChunkStore, question: Question, entity: Entity, value: str, lead: str) -> Answer | None:
+    """Answer with a place the subject's sheet records, cited with the first sentence of its document that
+    writes it (trimmed around it); None when no sentence does."""
+    found = evidence(store.of_source(entity.source), [value], strict=True)
     if found is None:
         return None
     chunk, sentence = found
     where = max(0, fold(sentence).find(fold(value)))
-    quote = trim(sentence, (where, where + len(value)))
-    who = f"{entity.name}: " if described else ""
-    return Answer.quoting(question.text, chunk, quote, lead=f"{who}{value}", short=value)
+    return Answer.quoting(question.text, chunk, trim(sentence, (where, where + len(value))), lead=lead, short=value)
 
 
 # "Is The Vault based in California?": whether a subject is in a place (general English).
@@ -148,17 +159,8 @@ def place_check(store: ChunkStore, catalogue: Catalogue, question: Question, ent
         return None
     value = entity.facts.get(level)
     if not value:
-        missing = f"name no {_SHOWN[level]} for {entity.name}" if any(entity.facts.get(k) for k in _LEVELS) \
-            else f"do not say where {entity.name} is based"
-        return Answer(question.text, f"The documents {missing}. {REFUSAL_HINT}", False, "extractive")
-    found = evidence(store.of_source(entity.source), [value], strict=True)
-    if found is None:
-        return None
-    chunk, sentence = found
-    where = max(0, fold(sentence).find(fold(value)))
-    verdict = "Yes" if fold(value) == place else "No"
-    return Answer.quoting(question.text, chunk, trim(sentence, (where, where + len(value))),
-                          lead=f"{verdict}, in {value}", short=value)
+        return _no_place(question, entity, _SHOWN[level] if any(entity.facts.get(k) for k in _LEVELS) else None)
+    return _quote_place(store, question, entity, value, f"{'Yes' if fold(value) == place else 'No'}, in {value}")
 
 
 # "Who is the CEO of JobsOhio?", "who heads House of Energy?": the person at an organisation's head, by the
@@ -187,11 +189,9 @@ def head_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answe
     role = fold(asked.group(1) or asked.group(2))
     role = _HEAD_WORDS.get(role, role)
     word = re.compile(rf"\b{re.escape(role)}", re.I)
-    for chunk in store.of_source(entity.source):
-        for start, end in sentence_spans(chunk.text):
-            sentence = chunk.text[start:end]
-            if word.search(sentence) and any(s.kind == "person" for s in find_spans(sentence)):
-                return None
+    if any(word.search(sentence) and any(s.kind == "person" for s in find_spans(sentence))
+           for _, sentence in _own_sentences(store, entity)):
+        return None
     shown = "CEO" if role == "ceo" else role
     return Answer(question.text, f"The documents name no {shown} of {entity.name}. {REFUSAL_HINT}", False,
                   "extractive")
@@ -202,11 +202,8 @@ def _run_refusal(store: ChunkStore, question: Question, entity: Entity) -> Answe
     its own document has no sentence with a word of running anything, but one saying it does not know."""
     if not _ASKS_RUN.match(question.text):
         return None
-    for chunk in store.of_source(entity.source):
-        for start, end in sentence_spans(chunk.text):
-            sentence = chunk.text[start:end]
-            if _RUNS.search(sentence) and not DISCLAIMER.search(sentence):
-                return None
+    if any(_RUNS.search(sentence) and not DISCLAIMER.search(sentence) for _, sentence in _own_sentences(store, entity)):
+        return None
     named = next((n for n in entity.names if fold(n) in fold(question.text)), entity.name)
     return Answer(question.text, f"The documents do not say who runs {named}. {REFUSAL_HINT}", False, "extractive")
 
@@ -219,19 +216,17 @@ def name_answer(store: ChunkStore, question: Question, entity: Entity) -> Answer
         return _former_name(store, question, entity)
     if not _ASKS_NAME.search(question.text):
         return None
-    for chunk in store.of_source(entity.source):
-        for start, end in sentence_spans(chunk.text):
-            sentence = chunk.text[start:end]
-            naming = _NAMING.search(sentence)
-            if naming:
-                quote = trim(sentence, naming.span())
-                # "When did it get its current name?": the date that follows the naming ("… took the name
-                # SRI International in 1977"), else the one nearest it.
-                dates = [s for s in find_spans(quote) if s.kind == "date"] if question.wants == "date" else []
-                after = quote.find(naming.group(0))
-                when = min(dates, key=lambda s: (s.start < after, abs(s.start - after)), default=None)
-                said = when.text if when else ""
-                return Answer.quoting(question.text, chunk, quote, lead=said, short=said)
+    for chunk, sentence in _own_sentences(store, entity):
+        naming = _NAMING.search(sentence)
+        if naming:
+            quote = trim(sentence, naming.span())
+            # "When did it get its current name?": the date that follows the naming ("… took the name
+            # SRI International in 1977"), else the one nearest it.
+            dates = [s for s in find_spans(quote) if s.kind == "date"] if question.wants == "date" else []
+            after = quote.find(naming.group(0))
+            when = min(dates, key=lambda s: (s.start < after, abs(s.start - after)), default=None)
+            said = when.text if when else ""
+            return Answer.quoting(question.text, chunk, quote, lead=said, short=said)
     return None
 
 
@@ -246,14 +241,12 @@ def _former_name(store: ChunkStore, question: Question, entity: Entity) -> Answe
         return not name.isupper() and (len(own) > 1 or len(own) == 1 and own == set(tokens(name)))
 
     others = [n for n in entity.names[1:] if other(n)]
-    for chunk in store.of_source(entity.source):
-        for start, end in sentence_spans(chunk.text):
-            sentence = chunk.text[start:end]
-            for name in others:
-                found = re.search(rf"{_EARLIER}(?:the\s+)?({re.escape(name)})(?![\w-])", sentence)
-                if found:
-                    quote = trim(sentence, found.span(1))
-                    return Answer.quoting(question.text, chunk, quote, lead=name, short=name)
+    for chunk, sentence in _own_sentences(store, entity):
+        for name in others:
+            found = re.search(rf"{_EARLIER}(?:the\s+)?({re.escape(name)})(?![\w-])", sentence)
+            if found:
+                quote = trim(sentence, found.span(1))
+                return Answer.quoting(question.text, chunk, quote, lead=name, short=name)
     return None
 
 
@@ -306,6 +299,13 @@ def evidence(chunks: list[Chunk], words: list[str], strict: bool = False) -> tup
             if any(p.search(fold(sentence)) for p in patterns):
                 return chunk, sentence
     return None if strict else first
+
+
+def _own_sentences(store: ChunkStore, entity: Entity) -> Iterator[tuple[Chunk, str]]:
+    """Yield each sentence of a subject's own document, with its chunk, in order."""
+    for chunk in store.of_source(entity.source):
+        for start, end in sentence_spans(chunk.text):
+            yield chunk, chunk.text[start:end]
 
 
 def publication_answer(store: ChunkStore, question: Question) -> Answer | None:
