@@ -102,9 +102,8 @@ class Catalogue:
                 if entity not in found:
                     found.append(entity)
         if partial:
-            for pattern, entity, all_own in self._partial:
-                if entity not in found and (pattern.search(text) or lower and all_own
-                                            and re.search(pattern.pattern, text, re.I)):
+            for pattern, typed_lower, entity in self._partial:
+                if entity not in found and (pattern.search(text) or lower and typed_lower and typed_lower.search(text)):
                     found.append(entity)
         return found
 
@@ -219,12 +218,12 @@ def _states_place(question_terms: set[str], value: str) -> bool:
     return bool(value_terms) and value_terms <= question_terms
 
 
-def _partial_names(entities: list[Entity]) -> list[tuple[re.Pattern, Entity, bool]]:
+def _partial_names(entities: list[Entity]) -> list[tuple[re.Pattern, re.Pattern | None, Entity]]:
     """Return the parts of the subjects' names that name them alone, as people shorten a name ("the William
     Factory incubator", "Research Triangle's grant", "BILAT USA 2.0"): two or more of a name's words in a row,
-    first and last capitalised, one of them in no other subject's names. Matched as written (capitals and
-    all), or, in a question typed all in lower case, when each of its words is the subject's own ("william
-    factory"; not "smart cities")."""
+    first and last capitalised, one of them in no other subject's names. Each comes as written (capitals and
+    all), and, when each of its words is the subject's own, also for a question typed all in lower case
+    ("william factory"; not "smart cities"), with the subject."""
     owners: dict[str, set[Entity]] = {}
     for entity in entities:
         for name in entity.names:
@@ -245,9 +244,8 @@ def _partial_names(entities: list[Entity]) -> list[tuple[re.Pattern, Entity, boo
                         seen.add(" ".join(run).casefold())
                         # "BILAT USA 2.0" is another project than "BILAT USA 4.0": a name's number is part of it.
                         numbered = r"(?!\s+\d)" if j < len(words) and re.search(r"\d", words[j]) else ""
-                        pattern = re.compile(r"(?<![\w-])" + r"\s+".join(map(re.escape, run)) + r"(?![\w-])"
-                                             + numbered)
-                        found.append((pattern, entity, all(own)))
+                        pattern = r"(?<![\w-])" + r"\s+".join(map(re.escape, run)) + r"(?![\w-])" + numbered
+                        found.append((re.compile(pattern), re.compile(pattern, re.I) if all(own) else None, entity))
     return found
 
 

@@ -36,7 +36,6 @@ ANSWERABILITY_FEATURES = ("margin", "dense", "maxsim_rest", "rest", "type", "foc
                           "off_subject", "doc_miss", "no_subject", "typed", "yes_no", "listing", "bias")
 # A question about the present ("how many members does it have *now*?"). General English.
 _NOW = re.compile(r"\b(?:now|nowadays|today|currently|these days|so far|to date|at present|at the moment)\b", re.I)
-_WHO = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?who\b", re.I)
 # A sentence that says the documents do not know is not an answer, however well it matches.
 DISCLAIMER = re.compile(r"\b(?:does not|doesn't|do not|did not|not) (?:say|give|state|name|mention)|\bgives? no\b|"
                         r"\bno public source\b|\bsays nothing\b|\bnot (?:known|stated|given)\b", re.I)
@@ -167,7 +166,7 @@ class Reader:
         for s in sentences:
             text, sentence_terms, vector = s.text, s.chunk.terms[s.index], s.chunk.vectors[s.index]
             spans = find_spans(text, places, names)
-            if _WHO.match(question.text):  # "who ran the workshop?": its quoted title is no one
+            if question.asks_who:  # "who ran the workshop?": its quoted title is no one
                 spans = [sp for sp in spans if not _quoted(text, sp)]
             if not _states(text, spans):
                 continue
@@ -237,8 +236,7 @@ class Reader:
 
 def _quoted(text: str, span: Span) -> bool:
     """Say whether a span is a title in quotation marks (“Building New Transatlantic …”)."""
-    return text[span.start - 1:span.start] in "\"“'‘" and text[span.end:span.end + 1] in "\"”'’" \
-        and span.start > 0 and span.end < len(text)
+    return 0 < span.start and span.end < len(text) and text[span.start - 1] in "\"“'‘" and text[span.end] in "\"”'’"
 
 
 def _document_terms(sentences: list[_Sentence]) -> dict[str, frozenset[str]]:

@@ -183,11 +183,10 @@ def focus(question: Question, words: frozenset[str], sentence_terms: frozenset[s
     best cosine with a word of the sentence; 1 when the question has no focus."""
     if not question.focus:
         return 1.0
-    founding = FOUNDING.search(question.text)
     got = []
     for word in question.focus:
         if any(covers(term, sentence_terms) for term in terms(word)) or (
-                founding and word in founding.group(0).casefold().split() and FOUNDING.search(text)):
+                word in question.founding_words and FOUNDING.search(text)):
             got.append(1.0)
         elif words:
             got.append(max(0.0, float((np.stack([vectors[w] for w in words]) @ vectors[word]).max())))

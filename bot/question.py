@@ -4,6 +4,7 @@ date, a number, a place, a person, a name…), whether it wants a list or a yes/
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -47,6 +48,7 @@ _CLASSIFIES = re.compile(r"^\s*(?:is|was|are|were)\b[^?]*?\b(?:an?|still)\s"
 _YES_NO = re.compile(r"^\s*(?:did|do|does|was|were|is|are|has|have|had|can|could|will|would|should)\b", re.I)
 _TAG = re.compile(r"(?:,\s*|\s+)(?:right|correct|true|isn'?t it|wasn'?t it|didn'?t they|yes or no)\s*\??\s*$", re.I)
 _WH_TAIL = re.compile(r"[.?!]\s*(?:and\s+)?(?:if so,?\s*)?(?:who|which(?:\s+ones?)?|where|when)\s*\??\s*$", re.I)
+_WHO = re.compile(r"^\s*(?:and\s+|but\s+|so\s+)?who\b", re.I)
 _WHO_WERE = re.compile(r"^\s*who\s+(?:were|are)\b", re.I)
 _REQUEST = re.compile(r"^\s*(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|please\s+)"
                       r"(?=(?:list|name|enumerate|tell|give|show|say|explain|describe)\b)", re.I)
@@ -82,11 +84,23 @@ class Question:
         """Say whether the date asked for is a year ("in which year …?"): "6 November" does not answer it."""
         return self.wants == "date" and bool(_YEAR_WORDS & set(self.head))
 
-    @property
+    # Read once per question, not once per sentence scored (the reader asks for each).
+    @functools.cached_property
     def asks_founding(self) -> bool:
         """Say whether the date asked for is when something came to be ("when was CLEAN formed?"), not
         when it started doing something ("when did SRI start calling itself …?")."""
         return self.wants == "date" and bool(FOUNDING.search(self.text)) and not _ASPECT.search(self.text)
+
+    @functools.cached_property
+    def founding_words(self) -> frozenset[str]:
+        """Return the words (folded) of the question's word for coming to be ("set up"), if it has one."""
+        found = FOUNDING.search(self.text)
+        return frozenset(found.group(0).casefold().split()) if found else frozenset()
+
+    @functools.cached_property
+    def asks_who(self) -> bool:
+        """Say whether the question asks who ("who ran the workshop?", "and who bought it?")."""
+        return bool(_WHO.match(self.text))
 
     @property
     def classifies(self) -> bool:
