@@ -16,9 +16,10 @@ import numpy as np
 from bot.retrieval import Passage
 from ingest import sentence_spans, terms, tokens
 
-# Bytes of sentence and token vectors a bot keeps, about half what the whole dev set needs (its 442 questions
-# at 100k chunks touch 681 chunks, 58 MB); a chunk pushed out is embedded again when it comes back.
-SENTENCE_CACHE_BYTES = 32 * 2**20
+# Bytes of sentence and token vectors a bot keeps, about a quarter of what the whole dev set touches (its 442
+# questions at 100k chunks touch 681 chunks, 58 MB); a chunk pushed out is embedded again when it comes back.
+# 32 MB kept the 100k bot 15-25 MB over its 700 MB budget after the dev set (BENCHMARKS.md, "Scale").
+SENTENCE_CACHE_BYTES = 16 * 2**20
 # Words whose vectors a bot keeps (1.5 KB each, 12 MB in all; the dev set at 100k chunks asks for 3,647):
 # 50,000 would let a long-running bot hold 73 MB of them.
 WORD_CACHE_WORDS = 8192

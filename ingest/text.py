@@ -196,7 +196,9 @@ def tokens(text: str) -> list[str]:
     return list(_tokens(text))
 
 
-@functools.lru_cache(maxsize=65536)  # sentences and names recur from question to question
+# Sentences and names recur from question to question; 16,384 texts hold a few dozen questions' candidates
+# (65,536 held some 15 MB more in a long-running bot: BENCHMARKS.md, "Scale").
+@functools.lru_cache(maxsize=16384)
 def _tokens(text: str) -> tuple[str, ...]:
     text = fold(_expand_numeric_dates(text))
     text = _PHRASE.sub(lambda m: _PHRASES[m.group(0)], text)
@@ -216,7 +218,7 @@ def term_set(text: str) -> frozenset[str]:
     return frozenset(_terms(text))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=16384)
 def _terms(text: str) -> tuple[str, ...]:
     out = []
     for token in tokens(text):
