@@ -34,7 +34,11 @@ from ingest import fold, open_store, sync_index
 
 WEIGHTS_FILE = Path(__file__).resolve().parents[1] / "bot" / "weights.py"
 REFUSAL_TARGET = 0.9  # the threshold is the lowest that refuses at least this share of the dev near-misses
-L2 = 1.0  # ridge penalty on the weights (not the bias); with ~11 weights and ~250 questions, mild
+# Ridge penalty on the weights (not the bias). Out of fold (`--folds`, 2026-11-29, 9ebdb38), answered right /
+# refused right: 0.1 → 0.859 / 0.873, 0.3 → 0.862 / 0.863, 0.5 → 0.860 / 0.873, 1 → 0.853 / 0.882,
+# 3 → 0.833 / 0.882, 10 → 0.771 / 0.907: answers flat within a point up to 1 and falling beyond; 1 keeps the
+# refusals of the stronger penalties.
+L2 = 1.0
 
 
 def contains(expected, text: str) -> bool:
