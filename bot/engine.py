@@ -197,7 +197,10 @@ class AnswerEngine:
         structured = (publication_answer(self.store, asked) or acronym_answer(self.store, asked)
                       or programme_answer(self.store, self.agenda, asked))
         if structured is None and self.llm is None:  # the model reads the programme's lines in the passages itself
-            structured = event_answer(self.store, self.agenda, asked)
+            # "and where was it held?" after "… the roundtable?": the event the earlier turn named, unless that
+            # turn was about subjects with documents ("it" is then one of them).
+            earlier = previous if previous and leans_back(text) and not conversation.last.subjects else None
+            structured = event_answer(self.store, self.agenda, asked, earlier)
         if structured is not None:
             return Reading(asked, Subjects(), [], [], structured)
         catalogue = self.catalogue()

@@ -399,23 +399,25 @@ def _programme_at(store: ChunkStore, agenda: Agenda, question: Question) -> Answ
                   short=and_list(shown))
 
 
-def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:
+def event_answer(store: ChunkStore, agenda: Agenda | None, question: Question,
+                 earlier: str | None = None) -> Answer | None:
     """Answer where or on which day one event of the programme took place ("which city hosted the roundtable?"),
     or who held it, from its entry, cited with the programme's lines that state it; or say that the
     announcement does not give the place, when the entry says so. Only a question that asks nothing else
-    is answered so."""
+    is answered so. `earlier` is the earlier turn a follow-up leans on, when that turn was about no subject
+    with a document: the event it named is the one "it" means ("… the roundtable?", then "where was it held?")."""
     if agenda is None or question.yes_no:
         return None
     asked = set(terms(question.text))
     if question.wants == "name":
-        return _held_by(store, agenda, question, asked)
+        return _held_by(store, agenda, question, asked, earlier)
     if question.wants_list or question.wants not in ("place", "date"):
         return None
     if question.wants == "date":
         undated = _visit_day(store, agenda, question, asked)
         if undated is not None:
             return undated
-    entry = _named_event(agenda, asked) or _whole_event(agenda, asked)
+    entry = _named_event(agenda, asked) or _whole_event(agenda, asked) or _earlier_event(agenda, earlier)
     if entry is None:
         return None
     dates = {t for s in find_spans(question.text) if s.kind == "date" for t in terms(s.text)}
@@ -496,11 +498,13 @@ def _dated_elsewhere(store: ChunkStore, stop: str, days: list[dt.date]) -> bool:
     return False
 
 
-def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[str]) -> Answer | None:
+def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[str],
+             earlier: str | None) -> Answer | None:
     """Answer who held an event of the programme ("who co-hosted the roundtable with inno TSD?") from its
     entry's organisations, but those the question names, cited with the programme's line that lists them.
     Only a question that says nothing else about the event is answered so."""
-    entry = _named_event(agenda, asked - HELD_BY)  # "team up" is no word of the workshop's title
+    # "team up" is no word of the workshop's title
+    entry = _named_event(agenda, asked - HELD_BY) or _earlier_event(agenda, earlier)
     if entry is None or not asked & HELD_BY:
         return None
     named = [o for o in entry.organisations if set(terms(o)) <= asked]
@@ -537,6 +541,11 @@ def _named_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:
     named = [e for e in agenda.entries
              if asked & (titles[e.id] - set().union(*(t for i, t in titles.items() if i != e.id)))]
     return named[0] if len(named) == 1 else None
+
+
+def _earlier_event(agenda: Agenda, earlier: str | None) -> AgendaEntry | None:
+    """Return the entry the earlier turn named, for a follow-up that names none."""
+    return _named_event(agenda, set(terms(earlier)) - HELD_BY) if earlier else None
 
 
 def _whole_event(agenda: Agenda, asked: set[str]) -> AgendaEntry | None:

@@ -313,6 +313,21 @@ def test_it_still_means_the_same_subject_after_a_question_the_documents_do_not_a
     assert answer.citations[0].source == "related/inno-tsd.md"
 
 
+def test_it_is_the_event_the_last_turn_named(bundled):
+    _, engine = bundled
+    conversation = Conversation()
+    assert "32" in engine.answer("How many people attended the roundtable?", conversation).answer
+    where = engine.answer("and where was it held?", conversation)  # was "Netherlands", from the visits
+    assert "Copenhagen" in where.answer and "Netherlands" not in where.answer
+    assert "6 November 2018" in engine.answer("when was it?", conversation).answer
+    hosts = engine.answer("and who co-organised it?", conversation)  # was "inno TSD", the mission's organiser
+    assert "Cluster Excellence Denmark" in hosts.answer and "International Cleantech Network" in hosts.answer
+    # A turn about a subject with a document keeps "it" for that subject, though "green" is in the visits' title.
+    conversation = Conversation()
+    engine.answer("What's the name of State of Green's visitor centre in Copenhagen?", conversation)
+    assert "2013" in engine.answer("when did it first open?", conversation).answer
+
+
 def test_it_is_the_last_turns_subject_even_when_the_verb_recalls_a_role(bundled):
     _, engine = bundled
     conversation = Conversation()
