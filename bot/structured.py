@@ -505,7 +505,7 @@ def _held_by(store: ChunkStore, agenda: Agenda, question: Question, asked: set[s
     Only a question that says nothing else about the event is answered so."""
     # "team up" is no word of the workshop's title
     entry = _named_event(agenda, asked - HELD_BY) or _earlier_event(agenda, earlier)
-    if entry is None or not asked & HELD_BY:
+    if entry is None or not asked & HELD_BY - set(question.head):  # "which *organisations* were visited …"
         return None
     named = [o for o in entry.organisations if set(terms(o)) <= asked]
     others = [o for o in entry.organisations if o not in named]

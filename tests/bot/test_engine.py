@@ -328,6 +328,17 @@ def test_it_is_the_event_the_last_turn_named(bundled):
     assert "2013" in engine.answer("when did it first open?", conversation).answer
 
 
+@pytest.mark.parametrize("question", ["Which organisations were visited in Belgium?",
+                                      "Which Belgian organisations were visited?"])
+def test_organisations_asked_for_are_not_the_hosts_of_an_event(bundled, question):
+    # "organisations" is the noun asked with, not a word for holding the visits: the programme's visits
+    # entry lists every visited organisation, the sheets say which are Belgian.
+    _, engine = bundled
+    answer = engine.answer(question)
+    assert all(name in answer.answer for name in ("DSP Valley", "EnergyVille", "Flux50", "imec"))
+    assert "House of Energy" not in answer.answer and "Clean Tech Delta" not in answer.answer
+
+
 def test_it_is_the_last_turns_subject_even_when_the_verb_recalls_a_role(bundled):
     _, engine = bundled
     conversation = Conversation()
