@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from bot.agenda import PROGRAMME_DAY, Agenda, AgendaEntry, parse_day
 from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
 from bot.catalogue import Catalogue, Entity, Resolution
-from bot.compose import trim
+from bot.compose import MAX_ANSWER, trim
 from bot.extractive import DISCLAIMER
 from bot.question import Question
 from bot.spans import find_spans
@@ -94,6 +94,37 @@ def list_answer(store: ChunkStore, catalogue: Catalogue, question: Question, res
     where = [key for key, _ in resolution.constraints if key != "role"]
     note = f" (The {' and '.join(where)} of each comes from its own document.)" if where else ""
     return Answer(question.text, f"{and_list(parts)}.{note}", True, "extractive", citations, short=and_list(shown))
+
+
+def places_answer(store: ChunkStore, question: Question, resolution: Resolution) -> Answer | None:
+    """Answer "which US states did the delegates come from?" with the places the subjects' own documents record
+    at the level asked (country, state or region, city), each cited with a sentence of a document that writes
+    it; None when the question asks for no such level."""
+    level = next((key for key, words in _LEVELS.items() if question.head and question.head[-1] in words), None)
+    if level is None:
+        return None
+    found: dict[str, list[Entity]] = {}
+    for entity in resolution.entities:
+        if entity.facts.get(level):
+            found.setdefault(entity.facts[level], []).append(entity)
+    parts, whose, citations, shown = [], [], [], []
+    for value, entities in sorted(found.items())[:MAX_ITEMS]:
+        evidenced = evidence(store.of_source(entities[0].source), [value], strict=True)
+        if evidenced is None:
+            continue
+        citations.append(Citation.from_chunk(len(citations) + 1, evidenced[0], evidenced[1], 1.0))
+        parts.append(f"{value} [{len(citations)}]")
+        whose.append(f"{value} ({and_list([e.name for e in entities])}) [{len(citations)}]")
+        shown.append(value)
+    if not parts:
+        return None
+    unrecorded = [e.name for e in resolution.entities if not e.facts.get(level)]
+    note = f" The {_SHOWN[level]} of each comes from its own document" + (
+        f"; those of {and_list(unrecorded)} record none." if unrecorded else ".")
+    text = f"{and_list(whose)}.{note}"
+    if len(text) > MAX_ANSWER:  # the places alone, when saying whose each is would run too long
+        text = f"{and_list(parts)}. The {_SHOWN[level]} of each comes from its own document."
+    return Answer(question.text, text, True, "extractive", citations, short=and_list(shown))
 
 
 def place_answer(store: ChunkStore, question: Question, entity: Entity, known: set[str],

@@ -13,7 +13,7 @@ from bot.answer import Answer, Citation, and_list
 from bot.catalogue import PLACE_FIELDS, Catalogue, Entity, Resolution
 from bot.compose import trim
 from bot.question import Question
-from bot.structured import evidence, list_answer, name_pattern, role_chunks
+from bot.structured import evidence, list_answer, name_pattern, places_answer, role_chunks
 from ingest import ChunkStore, fold, terms
 
 MAX_SUBJECTS = 3  # a question describing more subjects than this is answered from retrieval alone
@@ -70,6 +70,11 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
         set(terms(question.text)) - _kind_noun(question.text) - _place_level(question.text), among, asked_for)
     if resolution and aside:  # the others of the role, place or kind: "who else was in the delegation?"
         resolution = replace(resolution, entities=[e for e in resolution.entities if e not in aside])
+    if resolution and resolution.by_role and question.wants == "place" and question.wants_list and not named:
+        # "Which US states did the delegates come from?": the places the role's subjects' documents record.
+        places = places_answer(store, question, resolution)
+        if places is not None:
+            return Subjects(resolution.entities, named, resolution.words, places)
     if resolution and resolution.entities and (
             _asks_which(question, catalogue, resolution, named, among) or aside and not named
             and question.wants == "name" and (resolution.by_role or resolution.narrowed)):

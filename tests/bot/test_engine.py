@@ -339,6 +339,17 @@ def test_organisations_asked_for_are_not_the_hosts_of_an_event(bundled, question
     assert "House of Energy" not in answer.answer and "Clean Tech Delta" not in answer.answer
 
 
+def test_the_places_of_a_roles_subjects_come_from_their_own_documents(bundled):
+    _, engine = bundled
+    states = engine.answer("Which states were the delegation members from?")  # was "European Union and EU"
+    assert states.grounded and "Colorado" in states.answer and "North Carolina" in states.answer
+    assert "European Union" not in states.answer and len(states.answer) <= 600
+    assert "those of California Technology Council" in states.answer  # its sheet records no state
+    assert {c.source for c in states.citations} >= {"related/fort-collins-economic-health-office.md"}
+    countries = engine.answer("Which countries were the visited organisations in?")
+    assert "Norway (Nordic Edge)" in countries.answer and "Belgium" in countries.answer
+
+
 def test_it_is_the_last_turns_subject_even_when_the_verb_recalls_a_role(bundled):
     _, engine = bundled
     conversation = Conversation()
