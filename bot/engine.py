@@ -196,18 +196,18 @@ class AnswerEngine:
         asked = analyse(text, previous, standalone)
         structured = (publication_answer(self.store, asked) or acronym_answer(self.store, asked)
                       or programme_answer(self.store, self.agenda, asked))
+        leans = previous is not None and leans_back(text)
         if structured is None and self.llm is None:  # the model reads the programme's lines in the passages itself
             # "and where was it held?" after "… the roundtable?": the event the earlier turn named, unless that
             # turn was about subjects with documents ("it" is then one of them).
-            earlier = previous if previous and leans_back(text) and not conversation.last.subjects else None
-            structured = event_answer(self.store, self.agenda, asked, earlier)
+            event_turn = previous if leans and not conversation.last.subjects else None
+            structured = event_answer(self.store, self.agenda, asked, event_turn)
         if structured is not None:
             return Reading(asked, Subjects(), [], [], structured)
         catalogue = self.catalogue()
         # A question that is a follow-up only by being short ("how many people showed up?") carries the last
         # turn's words, not its subjects: "which year did the mission take place?" is not about them.
-        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] \
-            if previous and leans_back(text) else []
+        earlier = [e for e in map(catalogue.by_source, conversation.last.subjects) if e] if leans else []
         about = find_subjects(asked, catalogue, self.store, earlier)
         subjects = about.entities
         structured = about.listed or self._one_subject(asked, about)

@@ -100,7 +100,7 @@ def places_answer(store: ChunkStore, question: Question, resolution: Resolution)
     """Answer "which US states did the delegates come from?" with the places the subjects' own documents record
     at the level asked (country, state or region, city), each cited with a sentence of a document that writes
     it; None when the question asks for no such level."""
-    level = next((key for key, words in _LEVELS.items() if question.head and question.head[-1] in words), None)
+    level = _asked_level(question)
     if level is None:
         return None
     found: dict[str, list[Entity]] = {}
@@ -119,12 +119,16 @@ def places_answer(store: ChunkStore, question: Question, resolution: Resolution)
     if not parts:
         return None
     unrecorded = [e.name for e in resolution.entities if not e.facts.get(level)]
-    note = f" The {_SHOWN[level]} of each comes from its own document" + (
-        f"; those of {and_list(unrecorded)} record none." if unrecorded else ".")
-    text = f"{and_list(whose)}.{note}"
+    note = f" The {_SHOWN[level]} of each comes from its own document"
+    text = f"{and_list(whose)}.{note}" + (f"; those of {and_list(unrecorded)} record none." if unrecorded else ".")
     if len(text) > MAX_ANSWER:  # the places alone, when saying whose each is would run too long
-        text = f"{and_list(parts)}. The {_SHOWN[level]} of each comes from its own document."
+        text = f"{and_list(parts)}.{note}."
     return Answer(question.text, text, True, "extractive", citations, short=and_list(shown))
+
+
+def _asked_level(question: Question) -> str | None:
+    """Return the level of place the noun asked with names ("which *state*": "region"), if it names one."""
+    return next((key for key, words in _LEVELS.items() if question.head and question.head[-1] in words), None)
 
 
 def place_answer(store: ChunkStore, question: Question, entity: Entity, known: set[str],
@@ -138,7 +142,7 @@ def place_answer(store: ChunkStore, question: Question, entity: Entity, known: s
         return None
     if question.head and question.head[-1] in known:
         return None  # "tell me what state of green is": the noun asked with is the subject's own name
-    level = next((key for key, words in _LEVELS.items() if question.head and question.head[-1] in words), None)
+    level = _asked_level(question)
     recorded = {key: entity.facts[key] for key in _LEVELS if entity.facts.get(key)}
     said = set(terms(question.text)) - known - set().union(*(set(terms(v)) for v in recorded.values()))
     if said - _LEVELS.get(level, frozenset()) - _IS_IN or not (level or said & _IS_IN):
