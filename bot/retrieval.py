@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from ingest import INDEXED_KINDS, Chunk, ChunkStore, LexicalIndex, kind_token, newest_versions, term_set, terms
+from ingest import INDEXED_KINDS, Chunk, ChunkStore, LexicalIndex, forms, kind_token, newest_versions, term_set, terms
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,8 @@ class HybridRetriever:
         lexical = lexical or self.lexical()
         vector = query_vector if query_vector is not None else self.store.embeddings.embed_query(question)
         dense = self.store.query(vector, self.dense_k)
-        lex = lexical.search(terms(question) + ([kind_token(wants)] if wants in INDEXED_KINDS else []), self.lexical_k)
+        lex = lexical.search(terms(question) + ([kind_token(wants)] if wants in INDEXED_KINDS else []), self.lexical_k,
+                              forms(question))
         fused: dict[str, Passage] = {}
         for rank, (chunk, score) in enumerate(dense):
             fused[chunk.id] = Passage(chunk, score, 0.0, 1 / (RRF_K + rank + 1))

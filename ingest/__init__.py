@@ -12,14 +12,14 @@ from ingest.report import failure_line, holdings, outcome_counts, plural, summar
 from ingest.sentences import ANAPHOR, sentence_spans, split_sentences
 from ingest.settings import PROJECT_ROOT, IndexSettings, SettingsError, env_name, load_settings
 from ingest.store import Chunk, ChunkStore, SourceInfo
-from ingest.text import DEMONYMS, MONTHS, NUMBER_WORDS, fold, has_date, has_number, term_set, terms, tokens
+from ingest.text import DEMONYMS, MONTHS, NUMBER_WORDS, fold, forms, has_date, has_number, term_set, terms, tokens
 
 __all__ = [
     "ANAPHOR", "Chunk", "ChunkStore", "DEMONYMS", "DocumentFile", "DocumentListing", "Failure", "INDEXED_KINDS",
     "IndexBusy", "IndexModelMismatch", "IndexProblem", "IndexReport", "IndexSettings", "IndexUnavailable",
     "LexicalIndex", "LoadError", "LoadedDocument", "MONTHS", "NUMBER_WORDS", "PROJECT_ROOT",
     "SUPPORTED_FORMATS", "SettingsError", "SourceInfo", "clean_chunk_ids", "configure_logging",
-    "describe_formats", "env_name", "failure_line", "fold", "has_date", "has_number", "holdings",
+    "describe_formats", "env_name", "failure_line", "fold", "forms", "has_date", "has_number", "holdings",
     "is_document_name", "kind_token", "list_documents", "load_file", "load_settings", "newest_versions",
     "open_store", "outcome_counts", "plural", "sentence_spans", "similar", "split_sentences", "summary",
     "sync_index", "term_set", "terms", "tokens",

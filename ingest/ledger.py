@@ -162,8 +162,7 @@ class Ledger:
             df: Counter[str] = Counter()
             postings, lengths = [], []
             for n, cid, text, metadata in rows:
-                counts = Counter(chunk_terms(Chunk(cid, text, json.loads(metadata))))
-                length = sum(counts.values())
+                counts, length = chunk_terms(Chunk(cid, text, json.loads(metadata)))
                 postings.extend((term, n, tf, length) for term, tf in counts.items())
                 lengths.append((length, n))
                 df.update(counts.keys())

@@ -26,11 +26,11 @@ import numpy as np
 
 from ingest.loaders import FACT_FIELDS
 from ingest.store import Chunk, SourceInfo
-from ingest.text import has_date, has_number, terms
+from ingest.text import GROUPS, forms, has_date, has_number, terms
 
 log = logging.getLogger(__name__)
 
-FORMAT = "7"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
+FORMAT = "8"  # bump when the schema or the analysis changes: the writer then rebuilds the file from the collection
 K1, B = 1.5, 0.75
 PREFIX = 5
 DENSE_SCORES = 4_000_000  # chunk numbers below it are scored in one array (8 bytes a number, 32 MB at most)
@@ -65,10 +65,16 @@ def kind_tokens(text: str) -> list[str]:
     return [kind_token(kind) for kind, states in INDEXED_KINDS.items() if states(text)]
 
 
-def chunk_terms(chunk: Chunk) -> list[str]:
-    """Return the terms a chunk is indexed under: its title's, section's and text's, and its kinds of fact."""
+def chunk_terms(chunk: Chunk) -> tuple[Counter[str], int]:
+    """Return the terms a chunk is indexed under, with their counts (its title's, section's and text's terms,
+    its kinds of fact, and the forms its synonym-group words were written in), and its length in terms (the
+    forms not counted: each is also its group's term)."""
     m = chunk.metadata
-    return terms(f"{m.get('title', '') or ''} {m.get('section', '') or ''} {chunk.text}") + kind_tokens(chunk.text)
+    text = f"{m.get('title', '') or ''} {m.get('section', '') or ''} {chunk.text}"
+    counts = Counter(terms(text) + kind_tokens(chunk.text))
+    length = sum(counts.values())
+    counts.update(forms(text))
+    return counts, length
 
 
 def similar(a: str, b: str) -> bool:
@@ -110,6 +116,7 @@ class LexicalIndex:
         self.revision = int(stats.get("revision", -1))
         self._df: dict[str, int] = {}
         self._variants: dict[str, tuple[str, ...]] = {}
+        self._forms: dict[str, tuple[str, ...]] = {}
         self._postings: OrderedDict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
         self._held = 0  # postings in self._postings
         self._sources: list[SourceInfo] | None = None
@@ -166,6 +173,16 @@ class LexicalIndex:
         # morpheme ("play" in "display", "playback", "replay") in many, and those are other words.
         return tuple(sorted(close | (glued if len(glued) <= MAX_GLUED else set())))
 
+    def forms(self, term: str) -> tuple[str, ...]:
+        """Return the indexed forms of a synonym group's term ("particip~attende", "particip~peopl", ...); none
+        for other terms."""
+        if term not in GROUPS:
+            return ()
+        if term not in self._forms:
+            self._forms[term] = tuple(t for (t,) in self._rows(
+                "SELECT term FROM vocab WHERE term > ? AND term < ? AND df > 0", (f"{term}~", f"{term}~\U0010ffff")))
+        return self._forms[term]
+
     def rare_idf(self) -> float:
         """Return the IDF of a term found in a single chunk."""
         return math.log(1 + (self._n - 0.5) / 1.5)
@@ -175,9 +192,15 @@ class LexicalIndex:
         df = self.df(term)
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
-    def search(self, query_terms: list[str], k: int) -> list[tuple[Chunk, float]]:
-        """Return up to k chunks that share terms with the query, best first."""
+    def search(self, query_terms: list[str], k: int, written: Iterable[str] = ()) -> list[tuple[Chunk, float]]:
+        """Return up to k chunks that share terms with the query, best first. `written` are the forms the query's
+        synonym-group words were written in (`ingest.text.forms`): another form of a group weighs at most as
+        much as the most specific one written."""
         known = Counter(v for t in query_terms for v in ((t,) if self.df(t) else self.variants(t)))
+        caps: dict[str, float] = {}
+        for f in written:
+            group = f.split("~")[0]
+            caps[group] = max(caps.get(group, 0.0), self.idf(f) if self.df(f) else self.rare_idf())
         if not known or not self._n:
             return []
         # The postings and the chunks are read at one revision: a commit between them would leave some of
@@ -185,20 +208,19 @@ class LexicalIndex:
         # this view's revision's, used only while the file is still at it.
         with self._snapshot() as current:
             # Each occurrence of a term in the query counts, as in bm25s.
-            scored = self._top(known, k, keep=current)
+            scored = self._top(known, k, keep=current, caps=caps)
             rows = {n: (cid, text, meta) for n, cid, text, meta in self._rows(
                 f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(scored))})",
                 [n for n, _ in scored])}
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
 
-    def _top(self, known: Counter[str], k: int, keep: bool = True) -> list[tuple[int, float]]:
+    def _top(self, known: Counter[str], k: int, keep: bool = True,
+             caps: dict[str, float] | None = None) -> list[tuple[int, float]]:
         """Return the k best (chunk number, BM25 score), best first, ties by chunk number."""
-        parts = [(self.idf(term) * count, self._postings_of(term, keep)) for term, count in known.items()]
-        numbers = np.concatenate([n for _, (n, _, _) in parts])
-        # The same operations in the same order as a SQL SUM over the terms: the same scores, bit for bit.
-        values = np.concatenate([w * tf / (tf + K1 * (1 - B + B * length / self._avgdl))
-                                 for w, (_, tf, length) in parts])
+        parts = [self._scored(term, count, keep, (caps or {}).get(term, math.inf)) for term, count in known.items()]
+        numbers = np.concatenate([n for n, _ in parts])
+        values = np.concatenate([v for _, v in parts])  # for one form, the operations of a SQL SUM: the same scores
         if numbers.max() < DENSE_SCORES:  # one slot per chunk number: no sort needed
             scores = np.bincount(numbers, weights=values)
             chunks = np.flatnonzero(scores)
@@ -211,6 +233,21 @@ class LexicalIndex:
             np.arange(len(scores))
         best = best[np.lexsort((chunks[best], -scores[best]))][:k]
         return [(int(chunks[i]), float(scores[i])) for i in best]
+
+    def _scored(self, term: str, count: int, keep: bool, cap: float = math.inf) -> tuple[np.ndarray, np.ndarray]:
+        """Return the chunks holding a query term and the term's BM25 score in each. A synonym group's term
+        scores, in each chunk, as the best of the forms the chunk holds, each weighed by its own frequency:
+        "conference" and "panel" are common in other text where "roundtable" is not, so they must not weigh
+        as much where they stand for it."""
+        forms = self.forms(term) or (term,)
+        parts = [(n, min(self.idf(f), cap) * count * tf / (tf + K1 * (1 - B + B * length / self._avgdl)))
+                 for f in forms for n, tf, length in (self._postings_of(f, keep),)]
+        if len(parts) == 1:
+            return parts[0]
+        chunks, rows = np.unique(np.concatenate([n for n, _ in parts]), return_inverse=True)
+        best = np.zeros(len(chunks))
+        np.maximum.at(best, rows, np.concatenate([v for _, v in parts]))
+        return chunks, best
 
     def _postings_of(self, term: str, keep: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return a term's postings (chunk numbers, term frequencies, chunk lengths), kept for this revision:

@@ -142,6 +142,7 @@ def _build_canon() -> dict[str, str]:
 
 
 _CANON = _build_canon()
+GROUPS = frozenset(_STEMMER.stemWord(group[0]) for group in SYNONYM_GROUPS)
 _PHRASES = {"united states": "us", "united kingdom": "uk", "took part": "participant", "take part": "participant",
             "in charge of": "lead", "in charge": "lead", "team up": "collaboration", "teamed up": "collaboration",
             "worked with": "collaboration", "work with": "collaboration",
@@ -228,6 +229,17 @@ def _terms(text: str) -> tuple[str, ...]:
         if "-" in token:  # "co-creation" also matches "creation" ("co" alone means nothing)
             out.extend(t for t in (_term(p) for p in token.split("-") if len(p) > 2) if t)
     return tuple(out)
+
+
+def form(token: str, term: str) -> str:
+    """Return how a synonym group's term was written: the group's term and the word's own stem
+    ("particip~peopl" for "people"), so that each word of a group can be weighed by its own frequency."""
+    return f"{term}~{_STEMMER.stemWord(IRREGULAR.get(token, token))}"
+
+
+def forms(text: str) -> list[str]:
+    """Return the forms (see `form`) of text's words that belong to a synonym group, in order."""
+    return [form(token, term) for token in tokens(text) if (term := _term(token)) in GROUPS]
 
 
 def has_number(text: str) -> bool:

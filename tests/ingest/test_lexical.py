@@ -10,6 +10,7 @@ from ingest import PROJECT_ROOT, Chunk, ChunkStore, LexicalIndex, newest_version
 from ingest.ledger import Ledger
 from ingest.lexical import chunk_terms, connect
 from ingest.store import HNSW_EF_SEARCH
+from ingest.text import GROUPS, forms
 from tests.conftest import ANNOUNCEMENT, fake_store
 
 QUERIES = ["Who led the mission?", "When was the roundtable in Copenhagen?", "How many cleantech companies took part?",
@@ -24,13 +25,23 @@ def bundled(settings):
     return store
 
 
+def _words(chunk: Chunk) -> list[str]:
+    """Return a chunk's terms as bm25s is given them: without the forms of synonym groups (see below)."""
+    counts, length = chunk_terms(chunk)
+    words = [t for t in counts.elements() if "~" not in t]
+    assert len(words) == length
+    return words
+
+
 def test_bm25_scores_are_those_of_bm25s_over_the_same_terms(bundled):
     chunks = newest_versions(list(bundled.iter_chunks()))
     reference = bm25s.BM25()
-    reference.index([chunk_terms(c) for c in chunks], show_progress=False)
+    reference.index([_words(c) for c in chunks], show_progress=False)
     lexical = bundled.lexical()
     for question in QUERIES:
-        query = [v for t in terms(question) for v in ((t,) if lexical.df(t) else lexical.variants(t))]
+        # A synonym group's term scores by its forms (the tests below); every other term as in bm25s.
+        query = [v for t in terms(question) if t not in GROUPS
+                 for v in ((t,) if lexical.df(t) else lexical.variants(t))]
         ids, scores = reference.retrieve([query], k=20, show_progress=False)
         expected = {chunks[i].id: float(s) for i, s in zip(ids[0], scores[0]) if s > 0}
         # Order among equal scores is arbitrary in both; the chunks and their scores are the same (bm25s
@@ -214,3 +225,36 @@ def test_forms_of_one_word_match_but_words_that_only_start_alike_do_not():
     # With the Python documentation indexed, "a new Roundup installation" was read as about the roundtable.
     assert not similar(*terms("roundtable Roundup"))
     assert not similar(*terms("transfer transit"))
+
+
+def _indexed(tmp_path, texts: dict[str, str]) -> LexicalIndex:
+    ledger = Ledger(tmp_path / "lexical.sqlite3")
+    for name, text in texts.items():
+        ledger.add([Chunk(name, text, {"source": f"{name}.txt", "doc_hash": "h"})])
+        ledger.publish(f"{name}.txt", "h", [])
+    ledger.close()
+    return LexicalIndex(connect(tmp_path / "lexical.sqlite3"))
+
+
+def _found(lexical: LexicalIndex, question: str) -> list[str]:
+    return [c.id for c, _ in lexical.search(terms(question), 10, forms(question))]
+
+
+def test_a_synonym_common_in_other_text_does_not_outweigh_the_word_asked(tmp_path):
+    # At 100k chunks of Python documentation, "an open source conference has 750 attendees" answered how many
+    # took part in the roundtable: "conference" stood for "roundtable", and weighed as much.
+    lexical = _indexed(tmp_path, {
+        "mission": "The roundtable in Copenhagen gathered 32 participants from clusters across Europe and the US.",
+        **{f"python{i}": f"The conference {i} had 750 participants." for i in range(6)}})
+    assert _found(lexical, "How many participants were at the roundtable?")[0] == "mission"
+
+
+def test_a_rare_synonym_weighs_no_more_than_the_word_asked(tmp_path):
+    texts = {"panel": "The panel met in Copenhagen.", "conference": "The conference met in Copenhagen.",
+             **{f"other{i}": f"Another conference, number {i}." for i in range(4)}}
+    lexical = _indexed(tmp_path, texts)
+    scores = {c.id: s for c, s in lexical.search(terms("conference"), 10, forms("conference"))}
+    assert scores["panel"] == pytest.approx(scores["conference"])
+    # Asked with the rarer word, the chunk that has it comes first.
+    assert _found(lexical, "panel")[0] == "panel"
+
