@@ -113,7 +113,9 @@ swam:swim swung:swing taught:teach tore:tear torn:tear told:tell thought:think t
 understood:understand woke:wake wore:wear worn:wear won:win wound:wind wrote:write written:write
 """.split())
 _STEMMER = Stemmer.Stemmer("english")
-_WORD = re.compile(r"(?:[A-Za-z]\.){2,}|\d+(?:[.,:]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+# An identifier ("sb_bread") is one word, not its parts; "U.S." is one; so are numbers and ordinals.
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+|(?:[A-Za-z]\.){2,}|"
+                   r"\d+(?:[.,:]\d+)*(?:st|nd|rd|th)?|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 _NUMERIC_DATE = re.compile(r"\b(\d{1,4})[/.-](\d{1,2})[/.-](\d{2,4})\b")
 
 

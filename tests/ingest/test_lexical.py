@@ -10,7 +10,7 @@ from ingest import PROJECT_ROOT, Chunk, ChunkStore, LexicalIndex, newest_version
 from ingest.ledger import Ledger
 from ingest.lexical import chunk_terms, connect
 from ingest.store import HNSW_EF_SEARCH
-from ingest.text import GROUPS, forms
+from ingest.text import GROUPS, forms, tokens
 from tests.conftest import ANNOUNCEMENT, fake_store
 
 QUERIES = ["Who led the mission?", "When was the roundtable in Copenhagen?", "How many cleantech companies took part?",
@@ -258,3 +258,11 @@ def test_a_rare_synonym_weighs_no_more_than_the_word_asked(tmp_path):
     # Asked with the rarer word, the chunk that has it comes first.
     assert _found(lexical, "panel")[0] == "panel"
 
+
+def test_an_identifier_is_one_word_not_its_parts(tmp_path):
+    # With Debian changelogs indexed, "How do I bake bread?" was answered by "fat: add ratelimit to fat*_ent_bread()".
+    assert tokens("don't call sb_bread() with pointers_lock held") == ["don't", "call", "sb_bread", "with",
+                                                                      "pointers_lock", "held"]
+    lexical = _indexed(tmp_path, {"changelog": "sysv: don't call sb_bread() with pointers_lock held",
+                                  "recipe": "Knead the dough, then bake the bread for forty minutes."})
+    assert _found(lexical, "How do I bake bread?") == ["recipe"]
