@@ -17,6 +17,7 @@ from bot.answer import REFUSAL_HINT, Answer, Citation, and_list
 from bot.catalogue import Catalogue, Entity, Resolution
 from bot.compose import MAX_ANSWER, trim
 from bot.extractive import DISCLAIMER
+from bot.features import SLOT_WORDS
 from bot.question import Question
 from bot.spans import find_spans
 from ingest import Chunk, ChunkStore, fold, sentence_spans, terms, tokens
@@ -349,7 +350,7 @@ def publication_answer(store: ChunkStore, question: Question) -> Answer | None:
     asked = set(terms(question.text))
     if question.wants not in ("date", "time") or not asked & PUBLICATION:
         return None
-    rest = asked - PUBLICATION
+    rest = asked - PUBLICATION - SLOT_WORDS  # "what *time* of *day* …" names the answer's kind, not the document
     dated = [s for s in store.sources() if s.published]
     scored = sorted(((len(rest & set(terms(s.title))), s) for s in dated), key=lambda x: -x[0])
     if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]) or scored[0][0] * 2 < len(rest):

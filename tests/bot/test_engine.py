@@ -14,7 +14,9 @@ from bot.answer import defuse_mentions
 from bot.app import build_engine, close_engine, index_if_needed
 from bot.engine import AnswerEngine, Conversation, QuestionRejected
 from bot.evaluate import DEV_SET, TEST_SET, evaluate, load_cases, summarise
+from bot.question import analyse
 from bot.settings import BotSettings
+from bot.structured import publication_answer
 from ingest import open_store, sync_index
 from ingest.locks import writer_lock
 
@@ -638,3 +640,12 @@ def test_who_did_something_is_not_answered_by_a_quoted_title(bundled):
     answer = engine.answer("Who ran the co-creation workshop?")
     assert not answer.grounded and not answer.citations
     assert engine.answer("What was the co-creation workshop called?").grounded
+
+
+def test_when_the_announcement_went_up_is_read_from_its_metadata_whatever_else_is_indexed(bundled):
+    # With 100k chunks of other text, the line "Posted on … at 16:03" was no longer among the passages; the
+    # publication date answers, though "time of day" are words of the answer's kind, not of the title's.
+    _, engine = bundled
+    answer = publication_answer(engine.store, analyse("what time of day did the announcement go up?"))
+    assert answer is not None and answer.short == "29 November 2018, 16:03"
+    assert answer.citations[0].source == "us-cluster-mission-to-the-eu-2018.txt"
