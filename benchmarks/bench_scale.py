@@ -228,6 +228,8 @@ def measure(size: int, mode: str, vectors: str, reuse: bool = False) -> dict:
                                  else None, chroma_port=port or 8000, _env_file=None)
         row = {"mode": mode, "target": size, "vectors": vectors}
         if reuse:  # the index as the last run left it: the writer brings the lexical file up to date first
+            for note in (work / "docs").glob("scale-probe-*.txt"):  # the earlier probes' notes go out of it
+                note.unlink()
             row["catch_up_s"] = timed([sys.executable, "-m", "ingest", "--json"], env)[0]
         else:
             row |= build(settings, vectors)
