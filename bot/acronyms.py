@@ -10,7 +10,7 @@ than taken from PyPI's `abbreviations` package, which configures the root logger
 only the "long form (SF)" order and works on lines, not sentences. One check is added for precision:
 every content word of the long form starts with one of the short form's characters, and there are no
 more of them than it has letters ("European Commission's DG Growth and its SME agency (EASME)" is no
-definition).
+definition), and at least two (Python's grammar writes "names (NAME)").
 """
 
 from __future__ import annotations
@@ -136,7 +136,8 @@ def _matched(short: str, text: str, anchored_end: bool) -> str | None:
     long = text[position + 1:].strip(" ,;:\"“”")
     words = [w for w in _WORD.findall(long) if w.casefold() not in _MINOR]
     initials = [c.casefold() for c in short if c.isalnum()]
-    if not words or len(words) > len(initials) or any(w[0].casefold() not in initials for w in words):
+    # An abbreviation shortens several words: one word it spells is that word in capitals ("names (NAME)").
+    if len(words) < 2 or len(words) > len(initials) or any(w[0].casefold() not in initials for w in words):
         return None
     return None if long.casefold() == short.casefold() else long
 
