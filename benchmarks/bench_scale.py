@@ -6,7 +6,7 @@ Run: `make bench-scale` or `.venv/bin/python -m benchmarks.bench_scale [--sizes 
 Distractors are real text no one here wrote: Debian's Python 3.11 HTML documentation and the Debian changelogs
 under /usr/share/doc (repeated under other names when they run out). The mission's documents are indexed
 first with real MiniLM vectors. Distractor vectors are real too (`--vectors real`, the default once
-`python -m benchmarks.scale_vectors` has filled its cache, about an hour on 2 cores: the corpus's 110k chunks
+`python -m benchmarks.scale_vectors` has filled its cache, 13 to 60 minutes on 2 cores: the corpus's 110k chunks
 hold 43k distinct texts), or synthetic (`--vectors synthetic`, the stress case): the first POOL distractor
 chunks get their real MiniLM vectors, and every later one is one of those plus Gaussian noise (NOISE times a
 unit vector's length), normalised, chosen and seeded by a hash of the chunk's text (so a re-index gives the

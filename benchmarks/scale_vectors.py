@@ -1,6 +1,7 @@
 """Real MiniLM vectors for the scale benchmark's distractor chunks, cached on disk by the chunk text's hash.
 
-Run once, in the background (about an hour on 2 cores for the 100k corpus):
+Run once, in the background (13 minutes on 2 cores for the 100k corpus in the fourteenth session, an hour on an
+earlier machine):
 `nice .venv/bin/python -m benchmarks.scale_vectors [--chunks 110000]`. It splits the distractor documents
 as ingestion does, embeds every distinct chunk text not cached yet, and appends the vectors to
 `benchmarks/.work/vectors/` in parts of PART chunks, each written whole (a killed run loses at most the part
