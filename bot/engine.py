@@ -193,6 +193,23 @@ class AnswerEngine:
         """Analyse a question, find its subjects and passages, and score their sentences as answers."""
         text = clean_question(question, self.max_question_chars)
         standalone, previous = self.standalone(text, conversation)
+        reading = self._read(text, standalone, previous, conversation)
+        if self.llm is None and previous is not None and not leans_back(text):
+            # Short, but pointing back by no word: "What did the presentations cover?" after a question on another
+            # topic may be a question of its own. Read with the earlier turn it finds nothing, so it is read alone.
+            if not self._answers(reading):
+                alone = self._read(text, text, None, None)
+                if self._answers(alone):
+                    return alone
+        return reading
+
+    def _answers(self, reading: Reading) -> bool:
+        """Say whether a reading answers: from the documents' structure, or with a sentence over the threshold."""
+        if reading.structured is not None:
+            return reading.structured.grounded
+        return self.reader.answerability(reading.candidates) >= self.threshold
+
+    def _read(self, text: str, standalone: str, previous: str | None, conversation: Conversation | None) -> Reading:
         asked = analyse(text, previous, standalone)
         structured = (publication_answer(self.store, asked) or acronym_answer(self.store, asked)
                       or programme_answer(self.store, self.agenda, asked))

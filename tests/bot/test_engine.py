@@ -649,3 +649,15 @@ def test_when_the_announcement_went_up_is_read_from_its_metadata_whatever_else_i
     answer = publication_answer(engine.store, analyse("what time of day did the announcement go up?"))
     assert answer is not None and answer.short == "29 November 2018, 16:03"
     assert answer.citations[0].source == "us-cluster-mission-to-the-eu-2018.txt"
+
+
+def test_a_short_question_on_a_new_topic_is_answered_as_itself_when_the_earlier_turn_finds_nothing(bundled):
+    # Short questions were read with the earlier turn's words, and this one was refused after the last.
+    _, engine = bundled
+    conversation = Conversation()
+    engine.answer("What time of day was the announcement posted?", conversation)
+    answer = engine.answer("What did the presentations cover?", conversation)
+    assert answer.grounded and "Presentations included an overview" in answer.citations[0].quote
+    # A short follow-up that the earlier turn answers keeps it: not "It started with 70 people."
+    engine.answer("where did the roundtable happen?", conversation)
+    assert "32 participants" in engine.answer("how many people showed up?", conversation).citations[0].quote
