@@ -576,7 +576,7 @@ def test_ask_cli_json_contract(bundled):
     # Never tuned on: written from the documents by a helper that had not seen the engine. The issue's
     # target is 0.90 / 0.90; these guard today's level (0.789 / 0.808, 101 of 125 refusals) with a margin.
     (TEST_SET, 0.74, 0.74),
-    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.911 / 1.0. The
+    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.914 / 1.0. The
     # threshold refuses 90% of the unanswerable questions of all three together, not of dev alone.
     (DEV_SET, 0.82, 0.85),
 ])
