@@ -26,7 +26,7 @@ import numpy as np
 
 from ingest.loaders import FACT_FIELDS
 from ingest.store import Chunk, SourceInfo
-from ingest.text import GROUPS, forms, has_date, has_number, terms
+from ingest.text import FORM_MARK, GROUPS, forms, has_date, has_number, terms
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,8 @@ class LexicalIndex:
             return ()
         if term not in self._forms:
             self._forms[term] = tuple(t for (t,) in self._rows(
-                "SELECT term FROM vocab WHERE term > ? AND term < ? AND df > 0", (f"{term}~", f"{term}~\U0010ffff")))
+                "SELECT term FROM vocab WHERE term > ? AND term < ? AND df > 0",
+                (term + FORM_MARK, term + FORM_MARK + "\U0010ffff")))
         return self._forms[term]
 
     def rare_idf(self) -> float:
@@ -197,28 +198,28 @@ class LexicalIndex:
         synonym-group words were written in (`ingest.text.forms`): another form of a group weighs at most as
         much as the most specific one written."""
         known = Counter(v for t in query_terms for v in ((t,) if self.df(t) else self.variants(t)))
-        caps: dict[str, float] = {}
-        for f in written:
-            group = f.split("~")[0]
-            caps[group] = max(caps.get(group, 0.0), self.idf(f) if self.df(f) else self.rare_idf())
         if not known or not self._n:
             return []
+        caps: dict[str, float] = {}
+        for f in written:
+            group = f.partition(FORM_MARK)[0]
+            caps[group] = max(caps.get(group, 0.0), self.idf(f) if self.df(f) else self.rare_idf())
         # The postings and the chunks are read at one revision: a commit between them would leave some of
         # an old version's chunks without their rows, a part of a document. Postings kept in memory are
         # this view's revision's, used only while the file is still at it.
         with self._snapshot() as current:
             # Each occurrence of a term in the query counts, as in bm25s.
-            scored = self._top(known, k, keep=current, caps=caps)
+            scored = self._top(known, k, caps, keep=current)
             rows = {n: (cid, text, meta) for n, cid, text, meta in self._rows(
                 f"SELECT n, id, text, metadata FROM chunk WHERE n IN ({','.join('?' * len(scored))})",
                 [n for n, _ in scored])}
         return [(Chunk(rows[n][0], rows[n][1], json.loads(rows[n][2])), float(s)) for n, s in scored
                 if n in rows and s > 0]
 
-    def _top(self, known: Counter[str], k: int, keep: bool = True,
-             caps: dict[str, float] | None = None) -> list[tuple[int, float]]:
-        """Return the k best (chunk number, BM25 score), best first, ties by chunk number."""
-        parts = [self._scored(term, count, keep, (caps or {}).get(term, math.inf)) for term, count in known.items()]
+    def _top(self, known: Counter[str], k: int, caps: dict[str, float], keep: bool = True) -> list[tuple[int, float]]:
+        """Return the k best (chunk number, BM25 score), best first, ties by chunk number; `caps` are the most
+        a form of each synonym group may weigh."""
+        parts = [self._scored(term, count, keep, caps.get(term, math.inf)) for term, count in known.items()]
         numbers = np.concatenate([n for n, _ in parts])
         values = np.concatenate([v for _, v in parts])  # for one form, the operations of a SQL SUM: the same scores
         if numbers.max() < DENSE_SCORES:  # one slot per chunk number: no sort needed

@@ -233,10 +233,13 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+FORM_MARK = "~"  # between a form's group term and its own stem; no term holds it
+
+
 def form(token: str, term: str) -> str:
     """Return how a synonym group's term was written: the group's term and the word's own stem
     ("particip~peopl" for "people"), so that each word of a group can be weighed by its own frequency."""
-    return f"{term}~{_STEMMER.stemWord(IRREGULAR.get(token, token))}"
+    return f"{term}{FORM_MARK}{_STEMMER.stemWord(IRREGULAR.get(token, token))}"
 
 
 def forms(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from ingest import PROJECT_ROOT, Chunk, ChunkStore, LexicalIndex, newest_version
 from ingest.ledger import Ledger
 from ingest.lexical import chunk_terms, connect
 from ingest.store import HNSW_EF_SEARCH
-from ingest.text import GROUPS, forms, tokens
+from ingest.text import FORM_MARK, GROUPS, forms, tokens
 from tests.conftest import ANNOUNCEMENT, fake_store
 
 QUERIES = ["Who led the mission?", "When was the roundtable in Copenhagen?", "How many cleantech companies took part?",
@@ -28,7 +28,7 @@ def bundled(settings):
 def _words(chunk: Chunk) -> list[str]:
     """Return a chunk's terms as bm25s is given them: without the forms of synonym groups (see below)."""
     counts, length = chunk_terms(chunk)
-    words = [t for t in counts.elements() if "~" not in t]
+    words = [t for t in counts.elements() if FORM_MARK not in t]
     assert len(words) == length
     return words
 
