@@ -24,6 +24,10 @@ from ingest import Chunk, ChunkStore, fold, sentence_spans, terms, tokens
 
 MAX_ITEMS = 12
 PUBLICATION = frozenset(terms("posted published publication release released"))
+# Words for a document of any kind and for putting one online ("when was the *write-up* *put up* on the
+# *website*?"): they name no document by its title. General English, not this corpus.
+DOCUMENT = frozenset(terms("article item story piece page write-up writeup report entry blog notice text document "
+                           "website site web online put go went up"))
 # What a question about a day of the programme may say besides the day ("what was on the programme for Nov 6?").
 PROGRAMME = frozenset(terms("programme program schedule agenda plan planned event events activity activities "
                             "scheduled going on"))
@@ -353,16 +357,32 @@ def publication_answer(store: ChunkStore, question: Question) -> Answer | None:
     rest = asked - PUBLICATION - SLOT_WORDS  # "what *time* of *day* …" names the answer's kind, not the document
     dated = [s for s in store.sources() if s.published]
     scored = sorted(((len(rest & set(terms(s.title))), s) for s in dated), key=lambda x: -x[0])
-    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]) or scored[0][0] * 2 < len(rest):
+    if not scored or (len(scored) > 1 and scored[0][0] == scored[1][0]) or scored[0][0] * 2 < len(rest - DOCUMENT):
         return None  # which document is meant must be clear: most of the question's words in its title
     source = scored[0][1]
-    found = evidence(store.of_source(source.source), [])
+    when = _published(source.published)
+    chunks = store.of_source(source.source)
+    # Quote the document's own line that dates it ("Posted on 29/11/2018 at 16:03"), else its title.
+    dated_line = evidence(chunks, _date_forms(source.published), strict=True)
+    found = dated_line or evidence(chunks, [])
     if found is None:
         return None
     chunk, sentence = found
-    when = _published(source.published)
-    return Answer(question.text, f"{when} [1]: “{source.title}” was published then.", True, "extractive",
+    said = f"“{sentence.strip()}” [1]" if dated_line else f"“{source.title}” was published then."
+    return Answer(question.text, f"{when} [1]: {said}", True, "extractive",
                   [Citation.from_chunk(1, chunk, sentence, 1.0)], short=when)
+
+
+def _date_forms(value: str) -> list[str]:
+    """Return the ways a document may write its publication date: 29/11/2018, 2018-11-29, 29 November 2018,
+    November 29, 2018."""
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return []
+    month = f"{day:%B}"
+    return [f"{day.day}/{day.month}/{day.year}", f"{day:%d/%m/%Y}", day.isoformat(), f"{day.day} {month} {day.year}",
+            f"{month} {day.day}, {day.year}"]
 
 
 def programme_answer(store: ChunkStore, agenda: Agenda | None, question: Question) -> Answer | None:

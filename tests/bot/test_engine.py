@@ -651,6 +651,19 @@ def test_when_the_announcement_went_up_is_read_from_its_metadata_whatever_else_i
     assert answer.citations[0].source == "us-cluster-mission-to-the-eu-2018.txt"
 
 
+def test_when_the_announcement_went_up_is_quoted_from_its_own_dated_line(bundled):
+    # A document's generic name ("write-up", "news item … on the website") is not a title word: these were refused
+    # or answered from another sentence's year. The citation quotes the line that dates the document.
+    _, engine = bundled
+    for question in ("when was the write-up about the mission posted?",
+                     "when was this news item put up on the website?"):
+        answer = engine.answer(question)
+        assert answer.grounded and answer.answer.startswith("29 November 2018, 16:03 [1]")
+        assert answer.citations[0].quote == "Posted on 29/11/2018 at 16:03"
+    # Another subject's publication is not the announcement's.
+    assert "29 November" not in engine.answer("When was the ECCP report published?").answer
+
+
 def test_a_short_question_on_a_new_topic_is_answered_as_itself_when_the_earlier_turn_finds_nothing(bundled):
     # Short questions were read with the earlier turn's words, and this one was refused after the last.
     _, engine = bundled
