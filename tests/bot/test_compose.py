@@ -151,3 +151,19 @@ def test_a_list_answer_quotes_the_part_of_the_sentence_that_holds_its_items():
     assert "Brazil" in short and "China" in short
     quote = answer.split("“", 1)[1].rsplit("”", 1)[0]
     assert "Brazil, China and the United States" in quote and quote.startswith("…") and quote[1:] in text
+
+
+def test_a_close_second_sentence_is_quoted_from_the_best_ones_passage_when_no_other_passage_is_close():
+    # "how did Nordic Edge get going originally?" was answered with what Nordic Edge is: the sentence after it,
+    # as likely, was left out for coming from the same passage.
+    first, then = ("Nordic Edge is a smart city organisation based in Stavanger, Norway.",
+                   "It began with the Nordic Edge Expo, first held in Stavanger in September 2015.")
+    chunk = Chunk("id-ne", f"{first} {then}", {"source": "ne.md", "title": "Nordic Edge"})
+    same = [Candidate(t, Passage(chunk, 0.5, 0.0, 0.1), i, {"disclaims": 0.0}, find_spans(t), s)
+            for i, (t, s) in enumerate(((first, 2.0), (then, 1.8)))]
+    question = analyse("how did Nordic Edge get going originally?")
+    _, text, citations = compose(question, same + [candidate("Stavanger hosts a smart city expo.", 0.5)])
+    assert "Nordic Edge Expo" in text and [c.quote for c in citations] == [first, then]
+    # A sentence of another passage as close adds more than the best one's neighbour: it is quoted instead.
+    _, text, citations = compose(question, same + [candidate("Stavanger hosts a smart city expo.", 1.7)])
+    assert [c.quote for c in citations] == [first, "Stavanger hosts a smart city expo."]
