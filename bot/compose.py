@@ -100,9 +100,13 @@ def _doer(question: Question, text: str, spans: list[Span]) -> Span | None:
             _agent(text, by.start()) if (by := re.search(r"\bby\b", text)) else None)
     if _PASSIVE.search(text[: verb.start()]) or re.match(r"\s+(?:\w+ly\s+)?by\b", text[verb.end():]):
         return _agent(text, verb.end(), spans) or next((s for s in spans if s.start > verb.end()), None)
-    return next((s for s in spans if s.end <= verb.start()), None)
+    opener = _OPENER.match(text)  # "In the earlier BILAT USA 2.0 project, inno TSD led …": not the project
+    return next((s for s in spans if s.end <= verb.start() and not (opener and s.end <= opener.end())), None)
 
 
+# A sentence's opening adverbial, up to its comma ("In October 2015, …", "During the mission, …"). General English.
+_OPENER = re.compile(r"^(?:In|On|At|During|After|Before|From|Since|Under|Within|Through|Following|Besides|Like)\b"
+                     r"[^,]{0,80},")
 _AGENT = re.compile(r"\bby\s+((?:the\s+)?[\w'’&.-]+(?:\s+(?!(?:together|with|and|in|on|at|for|to|as|from|under)\b)"
                     r"[\w'’&.-]+){0,5})")
 

@@ -167,3 +167,15 @@ def test_a_close_second_sentence_is_quoted_from_the_best_ones_passage_when_no_ot
     # A sentence of another passage as close adds more than the best one's neighbour: it is quoted instead.
     _, text, citations = compose(question, same + [candidate("Stavanger hosts a smart city expo.", 1.7)])
     assert [c.quote for c in citations] == [first, "Stavanger hosts a smart city expo."]
+
+
+def test_who_did_it_is_not_a_name_in_the_sentences_opening_phrase():
+    # "who led its work package …?" was answered "BILAT USA 2.0": the first name before "led", but in the
+    # phrase that sets the scene, not the one that does the leading.
+    sentence = ("In the earlier BILAT USA 2.0 project, inno TSD led the work package on fostering innovation "
+                "partnerships.")
+    short, _, _ = compose(analyse("who led its work package on innovation partnerships?"),
+                          [candidate(sentence, names=("inno TSD", "BILAT USA 2.0"))])
+    assert short == "inno TSD"
+    short, _, _ = compose(analyse("Who led the delegation?"), [candidate(ANNOUNCEMENT)])
+    assert short == "inno TSD"  # no opening phrase: the first name before the verb
