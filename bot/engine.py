@@ -319,17 +319,19 @@ class AnswerEngine:
             return Answer(asked.text, REFUSAL, False, "extractive", note=note)
         answers = [c for c in candidates if not c.disclaims]
         catalogue = self.catalogue()
-        # The subject whose own document holds the best sentence is the answer, unless the question names it:
-        # when it asks for an organisation by its kind ("which delegation member is from Washington state?",
-        # "… was created under Governor Kasich?"), or picks one of several it described ("which of the
+        # What the question names, or carries from the last turn ("that one"), is what it asks about: no answer.
+        # A subject it only described may be ("inno TSD's partner": SRI).
+        about_now = reading.about.named + reading.about.carried
+        # The subject whose own document holds the best sentence is the answer, unless it is asked about:
+        # when the question asks for an organisation by its kind ("which delegation member is from Washington
+        # state?", "… was created under Governor Kasich?"), or picks one of several it described ("which of the
         # roundtable's co-organisers was founded in 2009?").
         owner = catalogue.by_source(answers[0].passage.chunk.source)
-        lead = owner.name if owner is not None and owner not in reading.about.named and (
+        lead = owner.name if owner is not None and owner not in about_now and (
             asked.wants_entity or asked.wants == "name" and len(described) > 1 and owner in described) else None
-        # What the question names is no answer; a subject it only described may be ("inno TSD's partner": SRI).
         # Say who "it" is when the question only described it, in room kept for it within the answer's length.
         who = described[0].name if len(described) == 1 and not reading.about.named else None
-        short, text, citations = compose(asked, answers, tuple(n for e in reading.about.named for n in e.names),
+        short, text, citations = compose(asked, answers, tuple(n for e in about_now for n in e.names),
                                          lambda source: (e := catalogue.by_source(source)) and e.name, lead,
                                          reserve=len(f"{who}: ") if who else 0)
         if who and not _names_in(described[0], text):

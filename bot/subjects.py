@@ -35,6 +35,7 @@ class Subjects:
     described_by: set[str] = field(default_factory=set)  # the words that described the others ("US partner")
     listed: Answer | None = None  # the answer, when naming the subjects is all the question asks
     pool: list[Entity] = field(default_factory=list)  # the many it asks which one of ("which delegation member …")
+    carried: list[Entity] = field(default_factory=list)  # those of the last turn a follow-up is about ("that one")
 
     @property
     def described(self) -> list[Entity]:
@@ -89,14 +90,15 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
     if len(described) > MAX_SUBJECTS and question.wants_entity and not question.wants_list:
         # "Which delegation member is a city government office?": one of a role's many subjects, picked by what
         # its own document says; their documents are read for it, each a candidate answer.
-        return Subjects(named or list(earlier)[:MAX_SUBJECTS], named, by_role.words, pool=described)
+        carried = [] if named else list(earlier)[:MAX_SUBJECTS]
+        return Subjects(named or carried, named, by_role.words, pool=described, carried=carried)
     if named and 0 < len(described) <= MAX_SUBJECTS:
         return Subjects(named + described, named, by_role.words)  # "inno TSD's American partner": both
     if named:
         return Subjects(named, named)
     if by_role and len(by_role.entities) <= MAX_SUBJECTS:
         return Subjects(by_role.entities, [], by_role.words)
-    return Subjects(list(earlier)[:MAX_SUBJECTS])
+    return Subjects(list(earlier)[:MAX_SUBJECTS], carried=list(earlier)[:MAX_SUBJECTS])
 
 
 def _asks_holder(question: Question, resolution: Resolution) -> bool:

@@ -664,6 +664,20 @@ def test_when_the_announcement_went_up_is_quoted_from_its_own_dated_line(bundled
     assert "29 November" not in engine.answer("When was the ECCP report published?").answer
 
 
+def test_a_follow_up_is_not_answered_with_the_subject_it_asks_about(bundled):
+    # "Under which programme was that one funded?" led with "BILAT USA 4.0", whose sheet held the sentence: the
+    # subject the follow-up carries from the last turn is what it asks about, not its answer.
+    _, engine = bundled
+    conversation = Conversation()
+    engine.answer("What came before BILAT USA 4.0?", conversation)
+    answer = engine.answer("Under which programme was that one funded?", conversation)
+    assert answer.grounded and answer.short == "FP7"
+    conversation = Conversation()
+    engine.answer("Tell me about EnergyVille.", conversation)
+    answer = engine.answer("Which institutions are in it?", conversation)
+    assert answer.grounded and "EnergyVille" not in answer.short and "KU Leuven" in answer.short
+
+
 def test_a_short_question_on_a_new_topic_is_answered_as_itself_when_the_earlier_turn_finds_nothing(bundled):
     # Short questions were read with the earlier turn's words, and this one was refused after the last.
     _, engine = bundled
