@@ -294,6 +294,9 @@ class AnswerEngine:
         if years:
             # "Where did DSP Valley branch out to in 2005?": the year the question gives is part of what it asks.
             dated = [c for c in candidates if years & set(_YEAR.findall(c.text))]
+            if not dated and asked.yes_no:
+                # "The mission happened in 2019, correct?": no sentence says 2019; the year it did, one says.
+                dated = [c for c in candidates if _YEAR.search(c.text)]
             if dated and dated[0] is not candidates[0]:
                 candidates = dated + [c for c in candidates if c not in dated]
                 likely = self.reader.answerability(candidates)

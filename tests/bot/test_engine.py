@@ -678,6 +678,13 @@ def test_a_follow_up_is_not_answered_with_the_subject_it_asks_about(bundled):
     assert answer.grounded and "EnergyVille" not in answer.short and "KU Leuven" in answer.short
 
 
+def test_a_yes_no_question_giving_a_wrong_year_is_answered_by_a_sentence_that_gives_the_year(bundled):
+    # No sentence says 2019; at 100k chunks the sentences about the mission without a year answered alone.
+    _, engine = bundled
+    answer = engine.answer("The US cluster mission to Europe happened in 2019, correct?")
+    assert answer.grounded and "November 2018" in answer.citations[0].quote
+
+
 def test_a_short_question_on_a_new_topic_is_answered_as_itself_when_the_earlier_turn_finds_nothing(bundled):
     # Short questions were read with the earlier turn's words, and this one was refused after the last.
     _, engine = bundled
