@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 import time
 import unicodedata
@@ -17,6 +18,7 @@ from bot.answer import MENTION, REFUSAL, Answer, LLMUnavailable
 from bot.catalogue import Catalogue, Entity
 from bot.compose import compose
 from bot.extractive import Candidate, Reader, disclaimed, states_quantity
+from bot.features import QUANTITIES
 from bot.question import Question, analyse
 from bot.retrieval import HybridRetriever, Passage
 from bot.settings import HISTORY_TURNS, MAX_QUESTION_CHARS
@@ -306,6 +308,17 @@ class AnswerEngine:
                      and any(span.kind == "date" for span in c.spans)]
             if dated:
                 candidates = dated[:1] + [c for c in candidates if c is not dated[0]]
+                likely = self.reader.answerability(candidates)
+        if asked.wants in QUANTITIES and candidates and candidates[0].features["type"] <= 0:
+            # "How many people took part in the roundtable?": a sentence without a number is no answer; one as
+            # likely (within log 2: rank scores are logits) that states what is asked, of the subject asked
+            # about, is read instead.
+            typed = next((c for c in candidates[1:] if c.score >= candidates[0].score - math.log(2)
+                          and c.features["type"] >= 1 and not c.disclaims and (
+                              c.features["no_subject"] or c.features["subject_doc"] or c.features["subject_name"])),
+                         None)
+            if typed is not None:
+                candidates = [typed] + [c for c in candidates if c is not typed]
                 likely = self.reader.answerability(candidates)
         grounded = likely >= self.threshold and not disclaimed(candidates, asked) and states_quantity(candidates, asked)
         note = None

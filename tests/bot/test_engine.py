@@ -685,6 +685,17 @@ def test_a_yes_no_question_giving_a_wrong_year_is_answered_by_a_sentence_that_gi
     assert answer.grounded and "November 2018" in answer.citations[0].quote
 
 
+def test_a_count_is_read_from_a_sentence_as_likely_that_states_it(bundled):
+    # The best sentence named the visitors but gave no count, so the question was refused; another one,
+    # as likely, says "nine U.S. states". (At 100k chunks the same held "How many people took part in the
+    # Copenhagen roundtable?": the roundtable's opening sentence outranked "the 32 participants".)
+    _, engine = bundled
+    answer = engine.answer("From how many states did the visitors come?")
+    assert answer.grounded and answer.short == "nine"
+    # A count of something else, or of another subject, is still no answer: refused.
+    assert not engine.answer("how many member companies does the Lifestyle & Design Cluster have?").grounded
+
+
 def test_a_short_question_on_a_new_topic_is_answered_as_itself_when_the_earlier_turn_finds_nothing(bundled):
     # Short questions were read with the earlier turn's words, and this one was refused after the last.
     _, engine = bundled
