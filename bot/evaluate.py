@@ -45,6 +45,10 @@ class Result:
     refusal_ok: bool
     citations_ok: bool
     problems: list[str]
+    # For a right answer that leads with a short answer ("Clean Tech Delta [1]: …"), not a yes or no: whether
+    # the lead itself holds an expected fact. The set's check reads the whole answer, quote included, so a
+    # wrong lead before a quote that holds the fact passes it; this says how often that happens.
+    lead_ok: bool | None = None
 
 
 def load_cases(path: Path) -> list[list[Case]]:
@@ -101,8 +105,11 @@ def run_case(engine: AnswerEngine, case: Case, conversation: Conversation, k: in
     if not correct:
         problems.append("expected facts missing" if refusal_ok else
                         ("answered a question the documents cannot answer" if case.refuse else "refused"))
+    lead_ok = None
+    if correct and answer.short and fold(answer.short) not in ("yes", "no") and case.expect:
+        lead_ok = any(_present(e, answer.short) for e in case.expect)
     return Result(case, answer, hit, correct, refusal_ok, not any("cit" in p or "quote" in p or "marker" in p
-                                                                   for p in problems), problems)
+                                                                   for p in problems), problems, lead_ok)
 
 
 def evaluate(engine: AnswerEngine, conversations: list[list[Case]], k: int = 5) -> list[Result]:
@@ -115,7 +122,8 @@ def evaluate(engine: AnswerEngine, conversations: list[list[Case]], k: int = 5) 
 
 
 def summarise(results: list[Result]) -> dict[str, float]:
-    """Return the totals: hit@k, answer accuracy, refusal accuracy, citation validity (0..1)."""
+    """Return the totals: hit@k, answer accuracy, refusal accuracy, citation validity, and the share of right
+    answers with a lead whose lead holds an expected fact (0..1)."""
     answerable = [r for r in results if not r.case.refuse]
     unanswerable = [r for r in results if r.case.refuse]
 
@@ -124,7 +132,8 @@ def summarise(results: list[Result]) -> dict[str, float]:
 
     return {"questions": len(results), "hit_at_k": share(answerable, "hit"),
             "answer_accuracy": share(answerable, "correct"), "refusal_accuracy": share(unanswerable, "refusal_ok"),
-            "citation_validity": share(results, "citations_ok")}
+            "citation_validity": share(results, "citations_ok"),
+            "lead_accuracy": share([r for r in results if r.lead_ok is not None], "lead_ok")}
 
 
 def by_kind(results: list[Result]) -> dict[str, dict[str, float]]:

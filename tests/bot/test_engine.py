@@ -572,15 +572,16 @@ def test_ask_cli_json_contract(bundled):
                                             "chunk_id", "score"}
 
 
-@pytest.mark.parametrize("question_set, answers, refusals", [
+@pytest.mark.parametrize("question_set, answers, refusals, leads", [
     # Never tuned on: written from the documents by a helper that had not seen the engine. The issue's
-    # target is 0.90 / 0.90; these guard today's level (0.789 / 0.808, 101 of 125 refusals) with a margin.
-    (TEST_SET, 0.74, 0.74),
-    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.914 / 1.0. The
-    # threshold refuses 90% of the unanswerable questions of all three together, not of dev alone.
-    (DEV_SET, 0.82, 0.85),
+    # target is 0.90 / 0.90; these guard today's level (0.798 / 0.808, 101 of 125 refusals; leads 0.781)
+    # with a margin.
+    (TEST_SET, 0.74, 0.74, 0.72),
+    # Tuned on (the reader's weights are fitted here, with the train splits): today 0.921 / 1.0, leads 0.901.
+    # The threshold refuses 90% of the unanswerable questions of all three together, not of dev alone.
+    (DEV_SET, 0.82, 0.85, 0.85),
 ])
-def test_question_sets(bundled, question_set, answers: float, refusals: float):
+def test_question_sets(bundled, question_set, answers: float, refusals: float, leads: float):
     _, engine = bundled
     results = evaluate(engine, load_cases(question_set))
     summary = summarise(results)
@@ -589,6 +590,7 @@ def test_question_sets(bundled, question_set, answers: float, refusals: float):
     assert summary["citation_validity"] == 1.0
     assert summary["refusal_accuracy"] >= refusals
     assert summary["answer_accuracy"] >= answers
+    assert summary["lead_accuracy"] >= leads  # "Clean Tech Delta [1]: …": the lead itself is right
     assert summary["hit_at_k"] >= 0.95
 
 

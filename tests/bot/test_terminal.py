@@ -32,6 +32,7 @@ def test_eval_json_prints_the_totals_and_each_kind_as_one_json_object(bundled_in
     [line] = result.stdout.splitlines()
     summary = json.loads(line)
     assert summary["answer_accuracy"] == 1.0 and summary["refusal_accuracy"] == 1.0
+    assert summary["lead_accuracy"] == 1.0  # "inno TSD [1]: …"
     assert "citation_validity" in summary and summary["by_kind"]["unanswerable"] == {"questions": 1, "right": 1.0}
 
 
