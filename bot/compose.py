@@ -125,12 +125,14 @@ def _agent(text: str, after: int, spans: list[Span] = ()) -> Span | None:
 def _closeness(text: str, span: Span, question: Question) -> tuple[float, float, int]:
     """Prefer the span nearest the noun asked with ("U.S. project *partner* SRI"), then nearest the
     question's other words, then the longest ("6 November 2018" over "2018")."""
-    def distance(wanted: set[str]) -> float:
+    def distance(wanted: set[str], inside: bool = False) -> float:
         positions = [m.start() for m in re.finditer(r"[\w-]+", text) if set(terms(m.group(0))) & wanted
-                     and not span.start <= m.start() < span.end]
-        return min((abs(p - span.start) for p in positions), default=math.inf)
+                     and (inside or not span.start <= m.start() < span.end)]
+        return min((0 if span.start <= p < span.end else abs(p - span.start) for p in positions), default=math.inf)
 
-    return -distance(set(question.head) | set(question.modifiers)), -distance(set(terms(question.text))), len(span.text)
+    # A span that holds the noun asked with is nearest it ("which governor": "Governor John Kasich").
+    near = min(distance(set(question.head), inside=True), distance(set(question.modifiers)))
+    return -near, -distance(set(terms(question.text))), len(span.text)
 
 
 def _anchor(question: Question, candidate: Candidate, lead: str) -> tuple[int, int]:

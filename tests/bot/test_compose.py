@@ -179,3 +179,11 @@ def test_who_did_it_is_not_a_name_in_the_sentences_opening_phrase():
     assert short == "inno TSD"
     short, _, _ = compose(analyse("Who led the delegation?"), [candidate(ANNOUNCEMENT)])
     assert short == "inno TSD"  # no opening phrase: the first name before the verb
+
+
+def test_the_span_that_holds_the_noun_asked_with_leads():
+    # "Which governor …?" led with "Department": the span "Governor John Kasich" holds the noun asked with.
+    sentence = ("It was created in 2011, under Governor John Kasich, to take over job-creation work from the "
+                "state's Department of Development.")
+    short, _, _ = compose(analyse("Which governor was in charge when JobsOhio got created?"), [candidate(sentence)])
+    assert short == "Governor John Kasich"
