@@ -70,6 +70,9 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
         return ""
     asked = set(terms(question.text)) | set().union(*(set(terms(k)) for k in known))
     spans = [s for s in candidate.spans if fits(s, question, asked)]
+    # "Its director Fred van Beuningen": a person's role right before their name is said of the name.
+    spans = [s for s in spans if not (s.kind == "person" and any(
+        o.kind == "person" and o.start == s.end + 1 for o in spans))]
     if not spans:
         return ""
     if question.wants_list:

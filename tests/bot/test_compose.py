@@ -187,3 +187,10 @@ def test_the_span_that_holds_the_noun_asked_with_leads():
                 "state's Department of Development.")
     short, _, _ = compose(analyse("Which governor was in charge when JobsOhio got created?"), [candidate(sentence)])
     assert short == "Governor John Kasich"
+
+
+def test_a_role_right_before_a_name_is_said_of_the_name():
+    # "who spoke for them?" led with "Its director", the role, not the person named after it.
+    sentence = "Its director Fred van Beuningen spoke about CO2 reduction and circular economy models."
+    short, _, _ = compose(analyse("who spoke for them?"), [candidate(sentence)])
+    assert short == "Fred van Beuningen"
