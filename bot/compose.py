@@ -83,7 +83,18 @@ def _lead(question: Question, candidate: Candidate, known: tuple[str, ...]) -> s
     doer = _doer(question, candidate.text, spans)
     if doer is not None:
         return doer.text
-    return max(spans, key=lambda s: _closeness(candidate.text, s, question)).text
+    return _whole(candidate, max(spans, key=lambda s: _closeness(candidate.text, s, question)))
+
+
+def _whole(candidate: Candidate, span: Span) -> str:
+    """Return a span with what it owns when a name follows its possessive: "NASA's John C. Stennis Space
+    Center", not "NASA"."""
+    text = candidate.text
+    if text[span.end:span.end + 3] in ("'s ", "’s "):
+        owned = next((o for o in candidate.spans if o.start == span.end + 3), None)
+        if owned is not None:
+            return text[span.start:owned.end]
+    return span.text
 
 
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|being)\s+(?:\w+ly\s+)?$", re.I)

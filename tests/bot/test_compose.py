@@ -194,3 +194,12 @@ def test_a_role_right_before_a_name_is_said_of_the_name():
     sentence = "Its director Fred van Beuningen spoke about CO2 reduction and circular economy models."
     short, _, _ = compose(analyse("who spoke for them?"), [candidate(sentence)])
     assert short == "Fred van Beuningen"
+
+
+def test_a_name_after_a_possessive_leads_with_its_owner():
+    # "Where is MSET located?" led with "NASA", the owner of the place the sentence names.
+    sentence = ("The Mississippi Enterprise for Technology is a nonprofit organisation at NASA's John C. Stennis "
+                "Space Center in Mississippi.")
+    short, _, _ = compose(analyse("Where is the Mississippi Enterprise for Technology located?"), [candidate(sentence)],
+                          known=("Mississippi Enterprise for Technology",))
+    assert short == "NASA's John C. Stennis Space Center"
