@@ -38,9 +38,8 @@ def compose(question: Question, candidates: list[Candidate], known: tuple[str, .
     caller keeps out of MAX_ANSWER for what it puts before the answer."""
     best = candidates[0]
     chosen = [best]
-    # Rank scores are logits: a sentence within log 2 of the best is at least half as likely to be the answer.
     # One from another passage first: it adds what the best sentence's own passage does not.
-    close = [c for c in candidates[1:] if c.score >= best.score - math.log(2) and not c.disclaims]
+    close = [c for c in candidates[1:] if c.as_likely_as(best) and not c.disclaims]
     second = next((c for c in close if c.passage.chunk.id != best.passage.chunk.id), close[0] if close else None)
     lead = lead or _lead(question, best, known)
     if second is not None and not lead:

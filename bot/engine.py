@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 import unicodedata
@@ -311,12 +310,9 @@ class AnswerEngine:
                 likely = self.reader.answerability(candidates)
         if asked.wants in QUANTITIES and candidates and candidates[0].features["type"] <= 0:
             # "How many people took part in the roundtable?": a sentence without a number is no answer; one as
-            # likely (within log 2: rank scores are logits) that states what is asked, of the subject asked
-            # about, is read instead.
-            typed = next((c for c in candidates[1:] if c.score >= candidates[0].score - math.log(2)
-                          and c.features["type"] >= 1 and not c.disclaims and (
-                              c.features["no_subject"] or c.features["subject_doc"] or c.features["subject_name"])),
-                         None)
+            # likely that states what is asked, of the subject asked about, is read instead.
+            typed = next((c for c in candidates[1:] if c.as_likely_as(candidates[0]) and c.features["type"] >= 1
+                          and not c.disclaims and c.on_subject), None)
             if typed is not None:
                 candidates = [typed] + [c for c in candidates if c is not typed]
                 likely = self.reader.answerability(candidates)

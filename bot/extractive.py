@@ -57,6 +57,22 @@ class Candidate:
         """Say whether the sentence says the documents do not know."""
         return self.features["disclaims"] > 0
 
+    @property
+    def on_subject(self) -> bool:
+        """Say whether the sentence is about the question's subjects (its document's, or naming them), or the
+        question names none."""
+        return on_subject(self.features)
+
+    def as_likely_as(self, best: Candidate) -> bool:
+        """Say whether the sentence is at least half as likely to be the answer as `best`: rank scores are
+        logits, so within log 2 of it."""
+        return self.score >= best.score - math.log(2)
+
+
+def on_subject(features: dict[str, float]) -> bool:
+    """Say whether a sentence with these features is about the question's subjects, or the question has none."""
+    return bool(features["no_subject"] or features["subject_doc"] or features["subject_name"])
+
 
 @dataclass
 class _Sentence:
@@ -82,7 +98,7 @@ def answerability_features(best: dict[str, float], logits: np.ndarray) -> np.nda
     sentences, best first."""
     values = dict(best)
     # A question about a named subject answered by a sentence neither in its document nor naming it.
-    values["off_subject"] = float(not best["no_subject"] and not best["subject_doc"] and not best["subject_name"])
+    values["off_subject"] = float(not on_subject(best))
     values["score"] = float(logits[0])
     values["margin"] = float(logits[0] - logits[1]) if len(logits) > 1 else float(logits[0])
     return np.array([values.get(name, 1.0 if name == "bias" else 0.0) for name in ANSWERABILITY_FEATURES])

@@ -98,7 +98,8 @@ def find_subjects(question: Question, catalogue: Catalogue, store: ChunkStore,
         return Subjects(named, named)
     if by_role and len(by_role.entities) <= MAX_SUBJECTS:
         return Subjects(by_role.entities, [], by_role.words)
-    return Subjects(list(earlier)[:MAX_SUBJECTS], carried=list(earlier)[:MAX_SUBJECTS])
+    carried = list(earlier)[:MAX_SUBJECTS]
+    return Subjects(carried, carried=carried)
 
 
 def _asks_holder(question: Question, resolution: Resolution) -> bool:
